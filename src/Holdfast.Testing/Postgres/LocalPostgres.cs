@@ -1,0 +1,338 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Npgsql;
+
+namespace Holdfast.Testing;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster for tests: <c>initdb</c> and <c>postgres</c> from this machine's PostgreSQL,
+/// in a directory of its own, on a free port of 127.0.0.1 and its own socket directory, with SCRAM password
+/// authentication for a test role. When this process is root, the server runs as the <c>postgres</c> user.
+/// Dispose it to stop the server and delete the directory; a cluster whose owning process died is removed
+/// at the next <see cref="CreateAsync"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var postgres = await LocalPostgres.CreateAsync();
+/// await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+/// </code>
+/// </example>
+public sealed partial class LocalPostgres : IAsyncDisposable
+{
+    /// <summary>The application name of the connections <see cref="LocalPostgres"/> itself opens.</summary>
+    public const string ControlApplicationName = "holdfast-localpostgres";
+
+    private const string SuperuserName = "holdfast_superuser";
+    private const string DirectoryPrefix = "holdfast-pg-";
+    private const string OwnerFile = "owner.pid";
+
+    private readonly PostgresTools tools;
+    private readonly LocalPostgresOptions options;
+    private readonly string superuserPassword;
+    private int disposed;
+
+    private LocalPostgres(PostgresTools tools, LocalPostgresOptions options, string rootDirectory, int port)
+    {
+        this.tools = tools;
+        this.options = options;
+        RootDirectory = rootDirectory;
+        Port = port;
+        Password = options.Password ?? NewPassword();
+        superuserPassword = NewPassword();
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    /// <summary>The host to connect to: always 127.0.0.1.</summary>
+    public string Host => "127.0.0.1";
+
+    /// <summary>The TCP port.</summary>
+    public int Port { get; }
+
+    /// <summary>The cluster's own directory, holding <see cref="DataDirectory"/>, <see cref="SocketDirectory"/> and <see cref="LogFile"/>.</summary>
+    public string RootDirectory { get; }
+
+    /// <summary>The data directory (PGDATA).</summary>
+    public string DataDirectory => Path.Combine(RootDirectory, "data");
+
+    /// <summary>The Unix socket directory; the socket file is <c>.s.PGSQL.{Port}</c>.</summary>
+    public string SocketDirectory => Path.Combine(RootDirectory, "sock");
+
+    /// <summary>The server log.</summary>
+    public string LogFile => Path.Combine(RootDirectory, "postgres.log");
+
+    /// <summary>The test role's database.</summary>
+    public string Database => options.Database;
+
+    /// <summary>The test role.</summary>
+    public string Username => options.Username;
+
+    /// <summary>The test role's password.</summary>
+    public string Password { get; }
+
+    /// <summary>The server's <c>max_connections</c>.</summary>
+    public int MaxConnections => options.MaxConnections;
+
+    /// <summary>True between a successful start and a stop.</summary>
+    public bool IsRunning { get; private set; }
+
+    /// <summary>An Npgsql connection string for the test role over TCP.</summary>
+    public string ConnectionString => CreateConnectionStringBuilder().ConnectionString;
+
+    /// <summary>A <c>postgres://</c> URL for the test role over TCP, user and password percent-encoded.</summary>
+    public string DatabaseUrl =>
+        $"postgres://{Uri.EscapeDataString(Username)}:{Uri.EscapeDataString(Password)}@{Host}:{Port}/{Uri.EscapeDataString(Database)}";
+
+    /// <summary>Creates, starts and prepares a cluster.</summary>
+    /// <param name="options">How to create it; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<LocalPostgres> CreateAsync(LocalPostgresOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new LocalPostgresOptions();
+        var tools = PostgresTools.Locate(options.BinDirectory);
+        var baseDirectory = Path.GetFullPath(options.BaseDirectory ?? Path.GetTempPath());
+        Directory.CreateDirectory(baseDirectory);
+        RemoveAbandoned(tools, baseDirectory);
+
+        var root = Path.Combine(baseDirectory, DirectoryPrefix + Guid.NewGuid().ToString("N")[..12]);
+        var postgres = new LocalPostgres(tools, options, root, options.Port > 0 ? options.Port : FreePort());
+        try
+        {
+            await postgres.InitializeAsync(cancellationToken);
+            await postgres.StartAsync(cancellationToken);
+            await postgres.CreateTestRoleAsync(cancellationToken);
+            return postgres;
+        }
+        catch
+        {
+            await postgres.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An Npgsql connection string builder for the test role over TCP.</summary>
+    /// <param name="applicationName">The application name; none when null.</param>
+    public NpgsqlConnectionStringBuilder CreateConnectionStringBuilder(string? applicationName = null) => new()
+    {
+        Host = Host,
+        Port = Port,
+        Database = Database,
+        Username = Username,
+        Password = Password,
+        ApplicationName = applicationName,
+    };
+
+    /// <summary>Starts the server (again) and waits until it accepts connections.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        await tools.RunAsync("pg_ctl",
+            ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", Seconds(options.StartTimeout), "-s"],
+            options.StartTimeout + TimeSpan.FromSeconds(10), cancellationToken);
+        IsRunning = true;
+    }
+
+    /// <summary>Stops the server (<c>pg_ctl stop</c>) and waits until it is down.</summary>
+    /// <param name="mode">How to shut down; <see cref="ShutdownMode.Smart"/> waits for sessions to end.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async Task StopAsync(ShutdownMode mode = ShutdownMode.Fast, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        await tools.RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", mode.ToString().ToLowerInvariant(), "-w", "-t", "60", "-s"],
+            TimeSpan.FromSeconds(70), cancellationToken);
+        IsRunning = false;
+    }
+
+    /// <summary>Begins a shutdown without waiting for it to finish (<c>pg_ctl stop -W</c>), e.g. a smart shutdown with sessions open.</summary>
+    /// <param name="mode">How to shut down.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task BeginStopAsync(ShutdownMode mode, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        await tools.RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", mode.ToString().ToLowerInvariant(), "-W", "-s"],
+            TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    /// <summary>Stops the server, stays down for <paramref name="downtime"/>, and starts it again.</summary>
+    /// <param name="downtime">How long the server stays down.</param>
+    /// <param name="mode">How to shut down.</param>
+    /// <param name="cancellationToken">Cancels the restart.</param>
+    public async Task RestartAsync(TimeSpan downtime = default, ShutdownMode mode = ShutdownMode.Fast, CancellationToken cancellationToken = default)
+    {
+        await StopAsync(mode, cancellationToken);
+        if (downtime > TimeSpan.Zero)
+        {
+            await Task.Delay(downtime, cancellationToken);
+        }
+
+        await StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+            {
+                await tools.RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "30", "-s"],
+                    TimeSpan.FromSeconds(40), CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // Already stopped, or stop failed: the directory is removed below either way.
+        }
+
+        IsRunning = false;
+        DeleteDirectory(RootDirectory);
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(RootDirectory);
+        Directory.CreateDirectory(SocketDirectory);
+        await File.WriteAllTextAsync(Path.Combine(RootDirectory, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        var passwordFile = Path.Combine(RootDirectory, "superuser.pw");
+        await File.WriteAllTextAsync(passwordFile, superuserPassword, cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        await PostgresTools.GiveToServiceUserAsync(RootDirectory, cancellationToken);
+        try
+        {
+            await tools.RunAsync("initdb",
+                ["-D", DataDirectory, "-U", SuperuserName, $"--pwfile={passwordFile}", "--auth=scram-sha-256",
+                 "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
+                TimeSpan.FromMinutes(2), cancellationToken);
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+
+        await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), ServerSettings(), cancellationToken);
+    }
+
+    private string ServerSettings()
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["listen_addresses"] = "'127.0.0.1'",
+            ["port"] = Port.ToString(CultureInfo.InvariantCulture),
+            ["unix_socket_directories"] = $"'{SocketDirectory}'",
+            ["max_connections"] = options.MaxConnections.ToString(CultureInfo.InvariantCulture),
+            ["superuser_reserved_connections"] = options.SuperuserReservedConnections.ToString(CultureInfo.InvariantCulture),
+            ["max_wal_senders"] = "0",
+            ["wal_level"] = "minimal",
+            ["fsync"] = "off",
+            ["synchronous_commit"] = "off",
+            ["full_page_writes"] = "off",
+            ["shared_buffers"] = "16MB",
+            ["lc_messages"] = "'C'",
+        };
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key] = value;
+        }
+
+        return Environment.NewLine + "# Holdfast LocalPostgres" + Environment.NewLine +
+               string.Concat(settings.Select(s => $"{s.Key} = {s.Value}{Environment.NewLine}"));
+    }
+
+    private async Task CreateTestRoleAsync(CancellationToken cancellationToken)
+    {
+        var role = QuoteIdentifier(Username);
+        await ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD {QuoteLiteral(Password)}", cancellationToken);
+        await ExecuteAsync($"CREATE DATABASE {QuoteIdentifier(Database)} OWNER {role}", cancellationToken);
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        tools.RunBlocking("pg_ctl", ["stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "10", "-s"], TimeSpan.FromSeconds(15));
+        DeleteDirectory(RootDirectory);
+    }
+
+    /// <summary>Removes clusters in <paramref name="baseDirectory"/> whose owning process no longer runs.</summary>
+    private static void RemoveAbandoned(PostgresTools tools, string baseDirectory)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(baseDirectory, DirectoryPrefix + "*"))
+        {
+            var ownerFile = Path.Combine(directory, OwnerFile);
+            if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || IsAlive(owner))
+            {
+                continue;
+            }
+
+            var data = Path.Combine(directory, "data");
+            if (File.Exists(Path.Combine(data, "postmaster.pid")))
+            {
+                tools.RunBlocking("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w", "-t", "10", "-s"], TimeSpan.FromSeconds(15));
+            }
+
+            DeleteDirectory(directory);
+        }
+    }
+
+    private static bool IsAlive(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A file still held open; the next start's clean-up retries.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string NewPassword() =>
+        $"hf-{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}@:/%{Convert.ToHexString(RandomNumberGenerator.GetBytes(6))}";
+
+    private static string Seconds(TimeSpan value) => Math.Ceiling(value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+
+    private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string QuoteLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+}

@@ -1,0 +1,48 @@
+using System.Text;
+
+namespace Holdfast.Configuration;
+
+/// <summary>The redacted display form of an endpoint: a URL whose password is always <c>***</c>.</summary>
+internal static class EndpointDisplay
+{
+    public const string Mask = "***";
+
+    public static string Format(DatabaseEndpoint endpoint)
+    {
+        var text = new StringBuilder("postgres://");
+        text.Append(PercentEncoding.Encode(endpoint.Username));
+        if (endpoint.HasPassword)
+        {
+            text.Append(':').Append(Mask);
+        }
+
+        text.Append('@');
+        var query = new List<string>();
+        if (endpoint.SocketDirectory is { } socket)
+        {
+            query.Add("host=" + socket);
+            if (endpoint.Port != DatabaseHost.DefaultPort)
+            {
+                query.Add($"port={endpoint.Port}");
+            }
+        }
+        else
+        {
+            text.Append(string.Join(',', endpoint.Hosts.Select(h => h.ToString())));
+        }
+
+        text.Append('/').Append(PercentEncoding.Encode(endpoint.Database));
+        query.Add("sslmode=" + SslModes.ToLibpqName(endpoint.SslMode));
+        if (endpoint.ApplicationName is { } applicationName)
+        {
+            query.Add("application_name=" + PercentEncoding.Encode(applicationName));
+        }
+
+        if (endpoint.ConnectTimeout is { } timeout)
+        {
+            query.Add($"connect_timeout={timeout.TotalSeconds:0}");
+        }
+
+        return text.Append('?').Append(string.Join('&', query)).ToString();
+    }
+}

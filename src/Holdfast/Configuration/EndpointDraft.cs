@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Net;
+using Npgsql;
+
+namespace Holdfast.Configuration;
+
+/// <summary>
+/// The parts of an endpoint as a source gives them, before defaults and checks. Every source
+/// (URL, key-value connection string, POSTGRES_* variables) fills one, and <see cref="Build"/>
+/// applies the same rules to all of them.
+/// </summary>
+internal sealed class EndpointDraft(EndpointSource source, string setting)
+{
+    public EndpointSource Source { get; } = source;
+
+    public string Setting { get; } = setting;
+
+    public List<string> Hosts { get; set; } = [];
+
+    public List<int> Ports { get; set; } = [];
+
+    /// <summary>Ports written next to each host (<c>host:port</c>) in a key-value Host list; null where absent.</summary>
+    public List<int?> HostPorts { get; } = [];
+
+    public string? Database { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public SslMode? SslMode { get; set; }
+
+    public string? ApplicationName { get; set; }
+
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    public Dictionary<string, string> NpgsqlSettings { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public List<string> Warnings { get; } = [];
+
+    public static int ParsePort(string value, string setting, string what)
+    {
+        if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new HoldfastConfigurationException(setting,
+                $"the {what} '{value}' is not a port number",
+                "use a whole number from 1 to 65535 (PostgreSQL's default is 5432)");
+        }
+
+        return port;
+    }
+
+    /// <summary>Seconds as libpq's <c>connect_timeout</c> takes them; zero or less means "not set".</summary>
+    public static TimeSpan? ParseConnectTimeout(string value, string setting, string key)
+    {
+        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds))
+        {
+            throw new HoldfastConfigurationException(setting,
+                $"{key}='{value}' is not a whole number of seconds",
+                $"write {key} as seconds, e.g. {key}=30");
+        }
+
+        return seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
+    }
+
+    public DatabaseEndpoint Build()
+    {
+        if (Hosts.Count == 0 || Hosts.All(string.IsNullOrWhiteSpace))
+        {
+            throw new HoldfastConfigurationException(Setting, "no host is given",
+                "name the server, e.g. postgres://user:password@HOST:5432/database, or a Unix socket directory such as ?host=/cloudsql/PROJECT:REGION:INSTANCE");
+        }
+
+        if (Hosts.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new HoldfastConfigurationException(Setting, "the host list has an empty entry",
+                "remove the stray comma, or write every host: host1:5432,host2:5432");
+        }
+
+        if (Ports.Count > 1 && Ports.Count != Hosts.Count)
+        {
+            throw new HoldfastConfigurationException(Setting,
+                $"{Hosts.Count} hosts but {Ports.Count} ports are given",
+                "give one port for all hosts, or one port per host in the same order");
+        }
+
+        var hosts = new List<DatabaseHost>(Hosts.Count);
+        for (var i = 0; i < Hosts.Count; i++)
+        {
+            var port = Ports.Count == 0 ? DatabaseHost.DefaultPort : Ports[Ports.Count == 1 ? 0 : i];
+            hosts.Add(new DatabaseHost(CheckHost(Hosts[i]), port));
+        }
+
+        if (hosts.Count > 1 && hosts.Any(h => h.IsUnixSocket))
+        {
+            throw new HoldfastConfigurationException(Setting, "a Unix socket directory is mixed into a list of hosts",
+                "use either one socket directory or a list of TCP hosts");
+        }
+
+        if (string.IsNullOrWhiteSpace(Username))
+        {
+            throw new HoldfastConfigurationException(Setting, "no user is given",
+                Source == EndpointSource.PostgresVariables
+                    ? "set POSTGRES_USER"
+                    : "add the user name, e.g. postgres://USER:password@host:5432/database or Username=USER");
+        }
+
+        if (Password is { Length: > 0 } && char.IsWhiteSpace(Password[^1]))
+        {
+            Warnings.Add("the password ends with white space (often a newline from a secret file); " +
+                         "if authentication fails, store the secret without it (e.g. printf '%s' instead of echo)");
+        }
+
+        return new DatabaseEndpoint(this, hosts, string.IsNullOrEmpty(Database) ? Username : Database);
+    }
+
+    private string CheckHost(string host)
+    {
+        host = host.Trim();
+        if (host.StartsWith('/'))
+        {
+            if (CloudSqlSocket.Check(Setting, host) is { } problem)
+            {
+                throw new HoldfastConfigurationException(problem.Setting, problem.Problem, problem.Fix);
+            }
+
+            return host.Length > 1 ? host.TrimEnd('/') : host;
+        }
+
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return address.ToString();
+        }
+
+        if (host.Contains(':'))
+        {
+            throw new HoldfastConfigurationException(Setting, $"the host '{host}' contains ':'",
+                "put the port in its own place (POSTGRES_PORT, or host:port in a URL), and write IPv6 addresses in brackets in a URL: [::1]:5432");
+        }
+
+        if (Uri.CheckHostName(host) is UriHostNameType.Unknown or UriHostNameType.Basic)
+        {
+            throw new HoldfastConfigurationException(Setting, $"'{host}' is not a valid host name",
+                "use a DNS name (db.internal), an IP address (10.0.0.5, ::1) or a socket directory starting with '/'");
+        }
+
+        return host;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Holdfast.Configuration;
+using Npgsql;
+
+namespace Holdfast.Faults;
+
+/// <summary>
+/// Turns an exception into a <see cref="DatabaseFailure"/>: its <see cref="FailureKind"/>, whether a retry
+/// can help, and a diagnosis with the fix. Builds on Npgsql's <c>IsTransient</c> and corrects its edges:
+/// pool exhaustion is its own kind and not retried, a command timeout is a query timeout, and the
+/// SQLSTATEs of authentication and missing databases are permanent.
+/// </summary>
+public static class FailureClassifier
+{
+    private const string PoolExhaustedPrefix = "The connection pool has been exhausted";
+
+    /// <summary>Classifies a failure and writes its diagnosis.</summary>
+    /// <param name="exception">The failure.</param>
+    /// <param name="endpoint">The endpoint, for diagnoses that name the host, socket or user; the password is removed from messages.</param>
+    /// <param name="operation">What was being done; a timeout during <see cref="FailureOperation.Command"/> is a query timeout.</param>
+    public static DatabaseFailure Classify(Exception exception, DatabaseEndpoint? endpoint = null, FailureOperation operation = FailureOperation.Connect)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var kind = ClassifyKind(exception, endpoint, operation);
+        var postgres = Find<PostgresException>(exception);
+        var transient = kind == FailureKind.Unknown ? IsTransientByNpgsql(exception) : kind.IsTransient();
+        var message = SecretRedactor.Redact(Describe(exception), endpoint);
+        return new DatabaseFailure(kind, transient, postgres?.SqlState, message, FailureDiagnosis.Describe(kind, endpoint, postgres, message));
+    }
+
+    /// <summary>Only the kind, without building the diagnosis text.</summary>
+    /// <param name="exception">The failure.</param>
+    /// <param name="endpoint">The endpoint, used to tell a missing Unix socket from a refused one.</param>
+    /// <param name="operation">What was being done.</param>
+    public static FailureKind ClassifyKind(Exception exception, DatabaseEndpoint? endpoint = null, FailureOperation operation = FailureOperation.Connect)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (Find<HoldfastConfigurationException>(exception) is not null)
+        {
+            return FailureKind.Configuration;
+        }
+
+        if (Find<PostgresException>(exception) is { } postgres && FromSqlState(postgres) is { } serverKind)
+        {
+            return serverKind;
+        }
+
+        if (Find<NpgsqlException>(exception, e => e.Message.StartsWith(PoolExhaustedPrefix, StringComparison.Ordinal)) is not null)
+        {
+            return FailureKind.PoolExhausted;
+        }
+
+        if (Find<AuthenticationException>(exception) is not null ||
+            Find<NpgsqlException>(exception, e => e.Message.Contains("SSL", StringComparison.Ordinal)) is not null)
+        {
+            return FailureKind.Tls;
+        }
+
+        if (Find<SocketException>(exception) is { } socket)
+        {
+            return FromSocketError(socket.SocketErrorCode, endpoint);
+        }
+
+        if (Find<TimeoutException>(exception) is not null || Find<OperationCanceledException>(exception) is not null)
+        {
+            return operation == FailureOperation.Command ? FailureKind.QueryTimeout : FailureKind.Timeout;
+        }
+
+        if (Find<EndOfStreamException>(exception) is not null || Find<IOException>(exception) is not null)
+        {
+            return FailureKind.Reset;
+        }
+
+        return exception is ArgumentException ? FailureKind.Configuration : FailureKind.Unknown;
+    }
+
+    private static FailureKind? FromSqlState(PostgresException exception) => exception.SqlState switch
+    {
+        "28P01" or "28000" => FailureKind.AuthenticationFailed,
+        "3D000" => FailureKind.DatabaseMissing,
+        "53300" => FailureKind.TooManyConnections,
+        "57P03" when exception.MessageText.Contains("shutting down", StringComparison.OrdinalIgnoreCase) => FailureKind.ServerShuttingDown,
+        "57P03" => FailureKind.ServerStarting,
+        "57P01" or "57P02" => FailureKind.ServerShuttingDown,
+        "57014" => FailureKind.QueryTimeout,
+        _ when exception.SqlState.StartsWith("08", StringComparison.Ordinal) => FailureKind.Reset,
+        _ => null,
+    };
+
+    private static FailureKind FromSocketError(SocketError error, DatabaseEndpoint? endpoint) => error switch
+    {
+        SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => FailureKind.HostNotFound,
+        SocketError.TimedOut => FailureKind.Timeout,
+        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.NotConnected => FailureKind.Reset,
+        SocketError.ConnectionRefused or SocketError.AddressNotAvailable when endpoint?.SocketDirectory is not null &&
+                                                                           UnixSocketProbe.Check(endpoint.Hosts[0]) != UnixSocketState.Present
+            => FailureKind.SocketMissing,
+        SocketError.AddressNotAvailable when endpoint is null => FailureKind.SocketMissing,
+        _ => FailureKind.Refused,
+    };
+
+    private static bool IsTransientByNpgsql(Exception exception) =>
+        Find<PostgresException>(exception)?.IsTransient ?? Find<NpgsqlException>(exception)?.IsTransient ?? false;
+
+    private static string Describe(Exception exception)
+    {
+        var innermost = exception;
+        while (innermost.InnerException is { } inner && innermost is not PostgresException)
+        {
+            innermost = inner;
+        }
+
+        return innermost == exception || innermost.Message == exception.Message
+            ? exception.Message
+            : $"{exception.Message} ({innermost.Message})";
+    }
+
+    private static T? Find<T>(Exception exception, Func<T, bool>? predicate = null)
+        where T : Exception
+    {
+        for (Exception? current = exception; current is not null; current = Next(current))
+        {
+            if (current is T match && (predicate is null || predicate(match)))
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+
+    private static Exception? Next(Exception exception) =>
+        exception is AggregateException { InnerExceptions.Count: > 0 } aggregate ? aggregate.InnerExceptions[0] : exception.InnerException;
+}

@@ -1,0 +1,90 @@
+using Holdfast.Configuration;
+using Npgsql;
+
+namespace Holdfast.Faults;
+
+/// <summary>The one-paragraph diagnosis of each kind: what happened, whether retrying helps, and the fix.</summary>
+internal static class FailureDiagnosis
+{
+    public static string Describe(FailureKind kind, DatabaseEndpoint? endpoint, PostgresException? postgres, string message)
+    {
+        var where = endpoint is null ? "the server" : Target(endpoint);
+        var source = endpoint?.SourceName ?? "the connection settings";
+        return kind switch
+        {
+            FailureKind.AuthenticationFailed =>
+                $"The server rejected user '{endpoint?.Username ?? "?"}' on {where} ({postgres?.SqlState ?? "28P01"} {(postgres?.SqlState == "28000" ? "invalid_authorization_specification" : "invalid_password")}). " +
+                $"Retrying will not help. Fix: check the user and password in {source} (percent-encode special characters in a URL; " +
+                "a secret stored with a trailing newline is a different password), and that pg_hba.conf allows this user from this address.",
+            FailureKind.DatabaseMissing =>
+                $"The database '{endpoint?.Database ?? "?"}' does not exist on {where} (3D000). Retrying will not help. " +
+                $"Fix: create it (CREATE DATABASE \"{endpoint?.Database ?? "name"}\") or correct the database name in {source}.",
+            FailureKind.Configuration =>
+                $"The configuration is invalid: {message} Nothing was sent to the server.",
+            FailureKind.Tls =>
+                $"TLS could not be set up with {where} (sslmode={(endpoint is null ? "?" : SslModes.ToLibpqName(endpoint.SslMode))}). Retrying will not help. " +
+                "Fix: if the server has no TLS, use sslmode=prefer or disable; with verify-ca/verify-full, give the server's CA (sslrootcert) " +
+                "and connect by the name on its certificate.",
+            FailureKind.SocketMissing => SocketMissing(endpoint),
+            FailureKind.Timeout =>
+                $"No answer from {where} within the deadline. This is transient and retried within the budget. " +
+                "Fix: if connects succeed but are slow (Cloud SQL behind a VPC connector, cold starts), raise Holdfast:Timeouts:Connection " +
+                "and Initialization; if nothing ever answers, check firewall rules, the VPC connector or authorized networks, " +
+                "and that the port is the database's. 'holdfast doctor' shows which stage stalls.",
+            FailureKind.Refused =>
+                $"Nothing accepts connections at {where}. Transient if the server is restarting. " +
+                "Fix: check that PostgreSQL is running and listening on that address and port (listen_addresses, port), " +
+                "and that host and port in " + source + " are right.",
+            FailureKind.HostNotFound =>
+                $"The host name of {where} does not resolve. Retried in case DNS is briefly unavailable. " +
+                "Fix: check the spelling; a private DNS name (e.g. Cloud SQL private IP, a Kubernetes Service) resolves only inside its network.",
+            FailureKind.Reset =>
+                $"The connection to {where} was closed or reset mid-way. Transient: a restart, failover, or a proxy/NAT dropping idle connections. " +
+                "Fix if it repeats: enable TCP keepalives, keep Connection Idle Lifetime below the network's idle timeout.",
+            FailureKind.TooManyConnections =>
+                $"{Capitalize(where)} has no free connection slots (53300). Transient, but retrying adds to the load. " +
+                "Fix: size pools so instances x (pool + overflow) fits max_connections ('holdfast plan'), look for leaked or idle " +
+                "sessions in pg_stat_activity grouped by application_name, or raise max_connections.",
+            FailureKind.ServerStarting =>
+                $"{Capitalize(where)} is starting up or in recovery (57P03). Transient: retried until it accepts connections.",
+            FailureKind.ServerShuttingDown =>
+                $"{Capitalize(where)} ended the connection: it is shutting down or restarting, or an administrator terminated this backend " +
+                $"(pg_terminate_backend) ({postgres?.SqlState ?? "57P01"}). Transient: a new connection is tried.",
+            FailureKind.PoolExhausted =>
+                "Every connection in this process's pool is in use and none came back within the pool timeout. Not retried: retrying only adds load. " +
+                "Fix: raise Max Pool Size (within 'holdfast plan' capacity) or find the leak: connections not disposed " +
+                "(use 'await using'), or long transactions holding them.",
+            FailureKind.QueryTimeout =>
+                "A command ran past its timeout or was cancelled (57014). Not retried automatically. " +
+                "Fix: find the slow statement (pg_stat_statements, EXPLAIN), or raise the command timeout for that operation.",
+            _ => $"Unrecognised failure from {where}: {message}",
+        };
+    }
+
+    private static string SocketMissing(DatabaseEndpoint? endpoint)
+    {
+        if (endpoint?.SocketDirectory is not { } directory)
+        {
+            return "The Unix socket does not exist. Fix: check the socket directory and that the server is running.";
+        }
+
+        var host = endpoint.Hosts[0];
+        var state = UnixSocketProbe.Check(host);
+        var what = state == UnixSocketState.DirectoryMissing
+            ? $"The socket directory {directory} does not exist"
+            : $"The directory {directory} exists but has no socket file {host.SocketPath}";
+        var fix = host.IsCloudSqlSocket
+            ? $" Fix: attach the Cloud SQL instance {CloudSqlSocket.InstanceConnectionName(directory)} to the service " +
+              "(Cloud Run: --add-cloudsql-instances; Kubernetes: the Cloud SQL Auth Proxy sidecar with --unix-socket /cloudsql), " +
+              "grant the service account roles/cloudsql.client, and check the connection name is exactly PROJECT:REGION:INSTANCE."
+            : state == UnixSocketState.DirectoryMissing
+                ? " Fix: check the socket directory (unix_socket_directories on the server) and that it is mounted into this container."
+                : " Fix: check that the server is running and that the port matches its socket file name (.s.PGSQL.PORT).";
+        return what + ". Transient while the mount or proxy starts." + fix;
+    }
+
+    private static string Target(DatabaseEndpoint endpoint) =>
+        $"{string.Join(", ", endpoint.Hosts)} (database '{endpoint.Database}')";
+
+    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+}
