@@ -58,7 +58,7 @@ public static class DurationText
 
     /// <summary>A short display form: <c>35 s</c>, <c>500 ms</c>, <c>1.5 s</c>.</summary>
     /// <param name="value">The duration.</param>
-    public static string Format(TimeSpan value) => value.TotalSeconds >= 1 || value == TimeSpan.Zero
+    public static string Format(TimeSpan value) => value.Duration().TotalSeconds >= 1 || value == TimeSpan.Zero
         ? $"{value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s"
         : $"{value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms";
 }

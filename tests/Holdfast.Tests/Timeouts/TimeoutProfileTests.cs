@@ -1,0 +1,25 @@
+using Holdfast.Timeouts;
+
+namespace Holdfast.Tests.Timeouts;
+
+public sealed class TimeoutProfileTests
+{
+    [Theory]
+    [InlineData(HoldfastEnvironment.Development, 30, 20, 30, 15, 10)]
+    [InlineData(HoldfastEnvironment.Test, 30, 20, 30, 15, 10)]
+    [InlineData(HoldfastEnvironment.Staging, 75, 35, 45, 25, 20)]
+    [InlineData(HoldfastEnvironment.Production, 90, 60, 60, 45, 20)]
+    public void For_Environment_MatchesTheDesignTable(HoldfastEnvironment environment, int init, int connection, int pool, int table, int health)
+    {
+        Assert.Equal(TimeoutProfile.Seconds(init, connection, pool, table, health), TimeoutProfile.For(environment));
+    }
+
+    [Fact]
+    public void With_ChangesOnlyTheNamedTimeout()
+    {
+        var changed = TimeoutProfile.Staging.With(TimeoutKind.Pool, TimeSpan.FromSeconds(99));
+
+        Assert.Equal(TimeSpan.FromSeconds(99), changed[TimeoutKind.Pool]);
+        Assert.Equal(TimeoutProfile.Staging with { Pool = TimeSpan.FromSeconds(99) }, changed);
+    }
+}
