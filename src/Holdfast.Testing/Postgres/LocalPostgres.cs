@@ -134,12 +134,18 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         IsRunning = true;
     }
 
-    /// <summary>Stops the server (<c>pg_ctl stop</c>) and waits until it is down.</summary>
+    /// <summary>Stops the server (<c>pg_ctl stop</c>) and waits until it is down; does nothing when it is not running.</summary>
     /// <param name="mode">How to shut down; <see cref="ShutdownMode.Smart"/> waits for sessions to end.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     public async Task StopAsync(ShutdownMode mode = ShutdownMode.Fast, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);
+        if (!File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+        {
+            IsRunning = false;
+            return;
+        }
+
         await tools.RunAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", mode.ToString().ToLowerInvariant(), "-w", "-t", "60", "-s"],
             TimeSpan.FromSeconds(70), cancellationToken);
         IsRunning = false;
@@ -155,7 +161,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             TimeSpan.FromSeconds(30), cancellationToken);
     }
 
-    /// <summary>Stops the server, stays down for <paramref name="downtime"/>, and starts it again.</summary>
+    /// <summary>Stops the server (if running), stays down for <paramref name="downtime"/>, and starts it again.</summary>
     /// <param name="downtime">How long the server stays down.</param>
     /// <param name="mode">How to shut down.</param>
     /// <param name="cancellationToken">Cancels the restart.</param>
@@ -209,6 +215,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
         await PostgresTools.GiveToServiceUserAsync(RootDirectory, cancellationToken);
+        await tools.EnsureServiceUserCanWriteAsync(RootDirectory, cancellationToken);
         try
         {
             await tools.RunAsync("initdb",

@@ -43,6 +43,27 @@ internal sealed class PostgresTools
         }
     }
 
+    /// <summary>Fails clearly when the postgres user cannot reach a directory (a parent without o+x, as root's home often is).</summary>
+    public async Task EnsureServiceUserCanWriteAsync(string directory, CancellationToken cancellationToken)
+    {
+        if (!RunAsServiceUser)
+        {
+            return;
+        }
+
+        try
+        {
+            await RunProcessAsync("runuser", ["-u", ServiceUser, "--", "test", "-w", directory], TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new InvalidOperationException(
+                $"PostgreSQL runs as the '{ServiceUser}' user here (this process is root), and that user cannot reach {directory}. " +
+                "Put the cluster under a directory it can reach (LocalPostgresOptions.BaseDirectory, e.g. the temp directory), " +
+                "or make the parent directories traversable (chmod o+x).");
+        }
+    }
+
     public Task<string> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var path = Path.Combine(BinDirectory, program);

@@ -21,13 +21,20 @@ internal sealed class ProxiedConnection(Socket client) : IDisposable
             return;
         }
 
+        try
+        {
+            Stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection finished on its own meanwhile.
+        }
+
         Abort(Client);
         if (Upstream is { } upstream)
         {
             Abort(upstream);
         }
-
-        Stop.Cancel();
     }
 
     /// <summary>Ends the connection gracefully (FIN) unless it was reset.</summary>

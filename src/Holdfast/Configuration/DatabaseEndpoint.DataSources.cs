@@ -58,7 +58,8 @@ public sealed partial class DatabaseEndpoint
         return new NpgsqlDataSourceBuilder(builder.ConnectionString);
     }
 
-    /// <summary>Whole seconds for Npgsql's <c>Timeout</c>, rounded up and kept within Npgsql's range.</summary>
-    internal static int ToNpgsqlTimeoutSeconds(TimeSpan timeout) =>
+    /// <summary>Whole seconds for Npgsql's <c>Timeout</c> and <c>Command Timeout</c>, rounded up and kept within 1..1024.</summary>
+    /// <param name="timeout">The timeout.</param>
+    public static int ToNpgsqlTimeoutSeconds(TimeSpan timeout) =>
         (int)Math.Clamp(Math.Ceiling(timeout.TotalSeconds), 1, MaxNpgsqlTimeoutSeconds);
 }

@@ -2,8 +2,8 @@ using Npgsql;
 
 namespace Holdfast.Configuration;
 
-/// <summary>Parses libpq's <c>sslmode</c> names (and asyncpg's <c>ssl=true|false</c>) into Npgsql's <see cref="SslMode"/>.</summary>
-internal static class SslModes
+/// <summary>libpq's <c>sslmode</c> names (and asyncpg's <c>ssl=true|false</c>) for Npgsql's <see cref="SslMode"/>.</summary>
+public static class SslModes
 {
     private static readonly Dictionary<string, SslMode> Names = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -17,14 +17,15 @@ internal static class SslModes
         ["false"] = SslMode.Disable,
     };
 
-    public static SslMode Parse(string value, string setting, string key) =>
+    internal static SslMode Parse(string value, string setting, string key) =>
         Names.TryGetValue(value.Trim(), out var mode)
             ? mode
             : throw new HoldfastConfigurationException(setting,
                 $"{key}='{value}' is not an SSL mode",
                 "use one of disable, allow, prefer, require, verify-ca, verify-full");
 
-    /// <summary>The libpq spelling of a mode, for display.</summary>
+    /// <summary>The libpq spelling of a mode, for display: disable, allow, prefer, require, verify-ca, verify-full.</summary>
+    /// <param name="mode">The mode.</param>
     public static string ToLibpqName(SslMode mode) => mode switch
     {
         SslMode.Disable => "disable",

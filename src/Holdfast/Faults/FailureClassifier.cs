@@ -29,6 +29,17 @@ public static class FailureClassifier
         return new DatabaseFailure(kind, transient, postgres?.SqlState, message, FailureDiagnosis.Describe(kind, endpoint, postgres, message));
     }
 
+    /// <summary>A failure of a known kind that no exception carries (e.g. a missing socket found by looking at the disk).</summary>
+    /// <param name="kind">The kind.</param>
+    /// <param name="message">What was observed, without secrets.</param>
+    /// <param name="endpoint">The endpoint, for diagnoses that name the host, socket or user.</param>
+    public static DatabaseFailure FromKind(FailureKind kind, string message, DatabaseEndpoint? endpoint = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        message = SecretRedactor.Redact(message, endpoint);
+        return new DatabaseFailure(kind, kind.IsTransient(), null, message, FailureDiagnosis.Describe(kind, endpoint, null, message));
+    }
+
     /// <summary>Only the kind, without building the diagnosis text.</summary>
     /// <param name="exception">The failure.</param>
     /// <param name="endpoint">The endpoint, used to tell a missing Unix socket from a refused one.</param>

@@ -13,14 +13,14 @@ internal static class FailureDiagnosis
         return kind switch
         {
             FailureKind.AuthenticationFailed =>
-                $"The server rejected user '{endpoint?.Username ?? "?"}' on {where} ({postgres?.SqlState ?? "28P01"} {(postgres?.SqlState == "28000" ? "invalid_authorization_specification" : "invalid_password")}). " +
+                $"The server at {where} rejected user '{endpoint?.Username ?? "?"}' for database '{endpoint?.Database ?? "?"}' ({postgres?.SqlState ?? "28P01"} {(postgres?.SqlState == "28000" ? "invalid_authorization_specification" : "invalid_password")}). " +
                 $"Retrying will not help. Fix: check the user and password in {source} (percent-encode special characters in a URL; " +
                 "a secret stored with a trailing newline is a different password), and that pg_hba.conf allows this user from this address.",
             FailureKind.DatabaseMissing =>
                 $"The database '{endpoint?.Database ?? "?"}' does not exist on {where} (3D000). Retrying will not help. " +
                 $"Fix: create it (CREATE DATABASE \"{endpoint?.Database ?? "name"}\") or correct the database name in {source}.",
             FailureKind.Configuration =>
-                $"The configuration is invalid: {message} Nothing was sent to the server.",
+                $"The configuration is invalid: {message.TrimEnd('.')}. Nothing was sent to the server.",
             FailureKind.Tls =>
                 $"TLS could not be set up with {where} (sslmode={(endpoint is null ? "?" : SslModes.ToLibpqName(endpoint.SslMode))}). Retrying will not help. " +
                 "Fix: if the server has no TLS, use sslmode=prefer or disable; with verify-ca/verify-full, give the server's CA (sslrootcert) " +
@@ -83,8 +83,7 @@ internal static class FailureDiagnosis
         return what + ". Transient while the mount or proxy starts." + fix;
     }
 
-    private static string Target(DatabaseEndpoint endpoint) =>
-        $"{string.Join(", ", endpoint.Hosts)} (database '{endpoint.Database}')";
+    private static string Target(DatabaseEndpoint endpoint) => string.Join(", ", endpoint.Hosts);
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

@@ -60,5 +60,5 @@ public static class DurationText
     /// <param name="value">The duration.</param>
     public static string Format(TimeSpan value) => value.Duration().TotalSeconds >= 1 || value == TimeSpan.Zero
         ? $"{value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s"
-        : $"{value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms";
+        : $"{value.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture)} ms";
 }

@@ -49,14 +49,12 @@ public sealed class HoldfastTimeouts
     /// <summary>Resolves the effective timeouts.</summary>
     /// <param name="configuration">Configuration with the environment variables and any <c>Holdfast:Timeouts</c> section.</param>
     /// <param name="endpoint">The endpoint, whose own connect timeout (URL <c>connect_timeout</c>) overrides the profile's connection timeout.</param>
-    /// <param name="environment">Forces an environment instead of detecting it (e.g. the CLI's <c>--environment</c>).</param>
+    /// <param name="environment">An environment already decided (e.g. by the CLI's <c>--environment</c>); detected from configuration when null.</param>
     /// <exception cref="HoldfastConfigurationException">An override is not a duration, or the environment is unknown.</exception>
-    public static HoldfastTimeouts Resolve(IConfiguration configuration, DatabaseEndpoint? endpoint = null, HoldfastEnvironment? environment = null)
+    public static HoldfastTimeouts Resolve(IConfiguration configuration, DatabaseEndpoint? endpoint = null, DetectedEnvironment? environment = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var detected = environment is { } forced
-            ? new DetectedEnvironment(forced, "--environment")
-            : EnvironmentDetection.Detect(configuration);
+        var detected = environment ?? EnvironmentDetection.Detect(configuration);
         var profile = TimeoutProfile.For(detected.Environment);
         var profileSource = $"{detected.Environment.ToName()} profile";
         var values = Enum.GetValues<TimeoutKind>().ToDictionary(kind => kind, kind => new TimeoutSetting(kind, profile[kind], profileSource));

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Holdfast.Timeouts;
+
+namespace Holdfast.Cli.Common;
+
+/// <summary>The options every command shares: where the database is, which environment, and JSON output.</summary>
+internal sealed class CliOptions
+{
+    public Option<string?> Connection { get; } = new("--connection", "-c")
+    {
+        Description = "A postgres:// URL or Npgsql connection string; wins over ConnectionStrings__Database, DATABASE_URL and POSTGRES_*.",
+        Recursive = true,
+    };
+
+    public Option<HoldfastEnvironment?> Environment { get; } = new("--environment", "-e")
+    {
+        Description = "development, test, staging or production; default from HOLDFAST_ENVIRONMENT, ENVIRONMENT, ASPNETCORE_ENVIRONMENT.",
+        Recursive = true,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (EnvironmentDetection.TryParse(text, out var environment))
+            {
+                return environment;
+            }
+
+            result.AddError($"'{text}' is not an environment: use development, test, staging or production.");
+            return null;
+        },
+    };
+
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Write one JSON document to stdout instead of tables (for scripts).",
+        Recursive = true,
+    };
+
+    public void AddTo(RootCommand root)
+    {
+        root.Options.Add(Connection);
+        root.Options.Add(Environment);
+        root.Options.Add(Json);
+    }
+}

@@ -1,0 +1,36 @@
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Holdfast.Timeouts;
+
+namespace Holdfast.Cli.Common;
+
+/// <summary>Option parsers shared by commands.</summary>
+internal static class CliParsing
+{
+    /// <summary>A positive duration such as <c>5s</c>, <c>500ms</c>, <c>2m</c> or plain seconds.</summary>
+    public static TimeSpan? Duration(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (DurationText.TryParse(text, out var value) && value > TimeSpan.Zero)
+        {
+            return value;
+        }
+
+        result.AddError($"'{text}' is not a positive duration: write seconds (5), or a number with a unit (500ms, 5s, 2m).");
+        return null;
+    }
+
+    /// <summary>A whole number within [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static int Integer(ArgumentResult result, int min, int max)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        var option = result.Parent is OptionResult parent ? parent.Option.Name : "the value";
+        result.AddError($"{option} takes a whole number from {min} to {max}, not '{text}'.");
+        return min;
+    }
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Holdfast.Cli.Common;
+using Holdfast.Cli.Doctor;
+using Holdfast.Faults;
+
+namespace Holdfast.Cli;
+
+/// <summary>
+/// The <c>holdfast</c> command. Exit codes, the same for every command: 0 healthy; 2 bad usage or invalid
+/// configuration; 3 database unreachable or failing for a transient reason; 4 rejected for a permanent reason;
+/// 1 only for a bug in holdfast itself. Errors are one clear message on stderr, never a stack trace.
+/// </summary>
+internal static class HoldfastCli
+{
+    public const int InternalError = 1;
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console)
+    {
+        var common = new CliOptions();
+        var root = new RootCommand("Holdfast: make a service's PostgreSQL connectivity boring. Diagnose, validate, plan and watch.");
+        common.AddTo(root);
+        root.Subcommands.Add(DoctorCommand.Create(common, console));
+
+        try
+        {
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var error in parse.Errors)
+                {
+                    console.WriteError(error.Message);
+                }
+
+                var command = parse.CommandResult.Command == root ? "holdfast" : $"holdfast {parse.CommandResult.Command.Name}";
+                console.WriteError($"run '{command} --help' for usage");
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = console.Output,
+                Error = console.Error,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (Holdfast.Configuration.HoldfastConfigurationException ex)
+        {
+            console.WriteError(ex.Message);
+            return ExitCodes.InvalidConfiguration;
+        }
+        catch (OperationCanceledException)
+        {
+            console.WriteError("cancelled");
+            return ExitCodes.Unavailable;
+        }
+#pragma warning disable CA1031 // The last line of defence: no stack trace reaches the user.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            console.WriteError($"internal error ({ex.GetType().Name}): {ex.Message}. This is a bug in holdfast; set HOLDFAST_DEBUG=1 for details.");
+            if (Environment.GetEnvironmentVariable("HOLDFAST_DEBUG") == "1")
+            {
+                console.Error.WriteLine(ex);
+            }
+
+            return InternalError;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using Holdfast.Testing;
+
+// local-postgres [--dir DIR] -- COMMAND [ARGS...]
+// Starts a throwaway LocalPostgres under DIR (default .holdfast), runs COMMAND with DATABASE_URL set to it,
+// and removes the cluster when COMMAND ends (or on Ctrl-C). The exit code is COMMAND's.
+var separator = Array.IndexOf(args, "--");
+if (separator < 0 || separator == args.Length - 1)
+{
+    await Console.Error.WriteLineAsync("usage: local-postgres [--dir DIR] -- COMMAND [ARGS...]");
+    return 2;
+}
+
+var options = args[..separator];
+var directory = options.Length >= 2 && options[0] == "--dir" ? options[1] : ".holdfast";
+var command = args[(separator + 1)..];
+
+using var stopping = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // The child gets the same Ctrl-C; wait for it to finish, then clean up.
+    e.Cancel = true;
+    stopping.Cancel();
+};
+
+await Console.Error.WriteLineAsync($"local-postgres: starting a throwaway PostgreSQL under {Path.GetFullPath(directory)} ...");
+await using var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { BaseDirectory = directory });
+await Console.Error.WriteLineAsync(
+    $"local-postgres: ready on {postgres.Host}:{postgres.Port} (socket {postgres.SocketDirectory}), database {postgres.Database}, user {postgres.Username}");
+
+var start = new ProcessStartInfo(command[0]) { UseShellExecute = false };
+foreach (var argument in command[1..])
+{
+    start.ArgumentList.Add(argument);
+}
+
+start.Environment["DATABASE_URL"] = postgres.DatabaseUrl;
+using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not start {command[0]}");
+await child.WaitForExitAsync(CancellationToken.None);
+await Console.Error.WriteLineAsync("local-postgres: stopping and removing the cluster");
+return child.ExitCode;
