@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Holdfast.Configuration;
 using Holdfast.Faults;
 using Holdfast.Testing;
-using Holdfast.Tests.Support;
 using Npgsql;
 
 namespace Holdfast.Tests.Faults;

@@ -1,5 +1,5 @@
-using Holdfast.Configuration;
 using Holdfast.Tests.Support;
+using Holdfast.Configuration;
 using Holdfast.Timeouts;
 
 namespace Holdfast.Tests.Timeouts;

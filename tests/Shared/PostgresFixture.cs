@@ -1,9 +1,13 @@
 using Holdfast.Testing;
 
-[assembly: AssemblyFixture(typeof(Holdfast.Testing.Tests.PostgresFixture))]
+[assembly: AssemblyFixture(typeof(Holdfast.Tests.Shared.PostgresFixture))]
 
-namespace Holdfast.Testing.Tests;
+namespace Holdfast.Tests.Shared;
 
+/// <summary>
+/// One real cluster shared by a whole test assembly (compiled into each test project). Tests that break a
+/// server (stop it, fill its slots) make their own <see cref="LocalPostgres"/>.
+/// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
     private LocalPostgres? postgres;
