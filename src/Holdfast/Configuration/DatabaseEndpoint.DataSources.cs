@@ -17,7 +17,9 @@ public sealed partial class DatabaseEndpoint
     /// <param name="applicationName">Overrides the application name; by default the source's, else the entry assembly's name.</param>
     public NpgsqlConnectionStringBuilder ToConnectionStringBuilder(string? applicationName = null)
     {
-        var builder = new NpgsqlConnectionStringBuilder();
+        // Npgsql's default GSS encryption mode "prefer" retries any failed open once without GSS (as libpq does),
+        // so a wrong password reaches the server twice. Managed PostgreSQL offers no GSS encryption: off unless asked.
+        var builder = new NpgsqlConnectionStringBuilder { GssEncryptionMode = GssEncryptionMode.Disable };
         foreach (var (keyword, value) in NpgsqlSettings)
         {
             builder[keyword] = value;

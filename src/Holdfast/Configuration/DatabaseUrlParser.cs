@@ -10,7 +10,7 @@ internal static class DatabaseUrlParser
     private static readonly string[] SupportedKeys =
     [
         "host", "port", "dbname", "user", "password", "sslmode", "ssl", "application_name", "connect_timeout",
-        "target_session_attrs", "sslrootcert", "sslcert", "sslkey", "options",
+        "target_session_attrs", "sslrootcert", "sslcert", "sslkey", "options", "gssencmode",
     ];
 
     private static readonly Dictionary<string, string> NpgsqlKeywords = new(StringComparer.OrdinalIgnoreCase)
@@ -20,6 +20,7 @@ internal static class DatabaseUrlParser
         ["sslcert"] = "SSL Certificate",
         ["sslkey"] = "SSL Key",
         ["options"] = "Options",
+        ["gssencmode"] = "GSS Encryption Mode",
     };
 
     /// <summary>True when <paramref name="value"/> looks like a URL (has a scheme) rather than a key-value string.</summary>

@@ -111,7 +111,8 @@ public static class FailureClassifier
         _ => FailureKind.Refused,
     };
 
-    private static bool IsTransientByNpgsql(Exception exception) =>
+    /// <summary>Npgsql's own verdict (<c>IsTransient</c>) for failures Holdfast does not recognise.</summary>
+    internal static bool IsTransientByNpgsql(Exception exception) =>
         Find<PostgresException>(exception)?.IsTransient ?? Find<NpgsqlException>(exception)?.IsTransient ?? false;
 
     private static string Describe(Exception exception)

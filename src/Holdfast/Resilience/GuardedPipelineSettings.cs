@@ -1,0 +1,36 @@
+using Holdfast.Configuration;
+using Holdfast.Faults;
+using Holdfast.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace Holdfast.Resilience;
+
+/// <summary>What a <see cref="GuardedPipeline"/> needs from the data source that hosts it.</summary>
+internal sealed class GuardedPipelineSettings
+{
+    public required string Name { get; init; }
+
+    public required HoldfastDataSourceOptions Options { get; init; }
+
+    /// <summary>The per-attempt timeout of attempt n (from 0) of the given operation.</summary>
+    public required Func<string, int, TimeSpan> AttemptTimeout { get; init; }
+
+    /// <summary>The default budget of the given operation.</summary>
+    public required Func<string, TimeSpan> Budget { get; init; }
+
+    /// <summary>A real connect + <c>SELECT 1</c>, for the recovery loop; none disables it.</summary>
+    public Func<CancellationToken, Task>? RecoveryProbe { get; init; }
+
+    /// <summary>The endpoint, for classification and redaction.</summary>
+    public DatabaseEndpoint? Endpoint { get; init; }
+
+    /// <summary>A random number in [0, 1) for jitter.</summary>
+    public Func<double> Jitter { get; init; } = static () => Random.Shared.NextDouble();
+
+    /// <summary>Called once per failed attempt that reached the database path (for history and alerts).</summary>
+    public Action<DatabaseFailure, FailureOperation>? OnFailure { get; init; }
+
+    public required HoldfastInstruments Instruments { get; init; }
+
+    public required ILogger Logger { get; init; }
+}

@@ -1,0 +1,258 @@
+using Holdfast.Configuration;
+using Holdfast.Faults;
+using Holdfast.Telemetry;
+using Holdfast.Timeouts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Holdfast.Resilience;
+
+/// <summary>
+/// A guarded <see cref="NpgsqlDataSource"/>: opens and idempotent operations go through one Polly pipeline (total
+/// budget → retry of transient kinds → circuit breaker → adaptive per-attempt timeout). Permanent failures
+/// (authentication, missing database) fail after one attempt with the fix in the message; pool exhaustion is
+/// reported as such and not retried; while the circuit is open callers get <see cref="DatabaseUnavailableException"/>
+/// at once, and a background probe closes it as soon as the database answers.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var db = HoldfastDataSource.Create(configuration);          // DATABASE_URL, POSTGRES_*, ...
+/// await using var connection = await db.OpenConnectionAsync(ct);
+/// var count = await db.ExecuteAsync(async (c, t) =>                       // idempotent: retried as a whole
+///     (long)(await new NpgsqlCommand("SELECT count(*) FROM accounts", c).ExecuteScalarAsync(t))!, ct);
+/// </code>
+/// </example>
+public sealed partial class HoldfastDataSource : IAsyncDisposable
+{
+    /// <summary>How much longer than the pool timeout a pool wait may run, so Npgsql reports exhaustion itself.</summary>
+    private static readonly TimeSpan PoolSlack = TimeSpan.FromSeconds(2);
+
+    private readonly NpgsqlDataSource inner;
+    private readonly NpgsqlDataSource probeSource;
+    private readonly GuardedPipeline guard;
+    private readonly NpgsqlPoolObserver.PoolState pool;
+    private readonly ConnectLatencyWindow window = new();
+    private readonly AlertMonitor alerts;
+    private readonly HoldfastDataSourceOptions options;
+    private readonly HoldfastInstruments instruments;
+    private readonly TimeProvider time;
+    private readonly TimeSpan commandTimeout;
+    private readonly int maxPoolSize;
+    private readonly KeyValuePair<string, object?> sourceTag;
+    private TimeoutProfile effective;
+    private int disposed;
+
+    internal HoldfastDataSource(DatabaseEndpoint endpoint, NpgsqlDataSourceBuilder npgsql, HoldfastDataSourceOptions options)
+    {
+        Endpoint = endpoint;
+        this.options = options;
+        time = options.TimeProvider;
+        Timeouts = options.Timeouts ?? HoldfastTimeouts.Resolve(new ConfigurationBuilder().AddEnvironmentVariables().Build(), endpoint);
+        effective = PressureAwareTimeouts.Apply(Timeouts.Profile, options.Pressure, null, options.PressureCeiling);
+        instruments = options.Instruments ?? HoldfastInstruments.Shared;
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("Holdfast");
+
+        var settings = npgsql.ConnectionStringBuilder;
+        settings.Timeout = DatabaseEndpoint.ToNpgsqlTimeoutSeconds(Max(Timeouts.Profile.Pool, Timeouts.Profile.Connection));
+        settings.TcpKeepAlive = true;
+        commandTimeout = TimeSpan.FromSeconds(settings.CommandTimeout);
+        maxPoolSize = settings.MaxPoolSize;
+        pool = ObservePool(options.Name ?? settings.ApplicationName ?? DatabaseEndpoint.DefaultApplicationName, explicitName: options.Name is not null);
+        Name = pool.PoolName;
+        sourceTag = new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, Name);
+        npgsql.Name = Name;
+        if (options.LoggerFactory is not null)
+        {
+            npgsql.UseLoggerFactory(options.LoggerFactory);
+        }
+
+        inner = npgsql.Build();
+        var probe = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false };
+        probeSource = NpgsqlDataSource.Create(probe);
+
+        var rules = options.AlertRules.Count > 0 ? options.AlertRules : [AlertRule.ConnectTimeFor(Timeouts.Environment)];
+        var sinks = options.AlertSinks.Count > 0 ? options.AlertSinks
+            : options.LoggerFactory is not null ? [new LoggingAlertSink(logger)] : [];
+        alerts = new AlertMonitor(rules, sinks, time, logger, OnAlert);
+        History = new LatencyHistory(time);
+        pool.ConnectCreated += OnConnectCreated;
+
+        guard = new GuardedPipeline(new GuardedPipelineSettings
+        {
+            Name = Name,
+            Options = options,
+            Endpoint = endpoint,
+            AttemptTimeout = AttemptTimeoutFor,
+            Budget = BudgetFor,
+            RecoveryProbe = ProbeAsync,
+            OnFailure = OnFailure,
+            Instruments = instruments,
+            Logger = logger,
+        });
+    }
+
+    /// <summary>The data source's name: Npgsql's pool name and the <c>holdfast.data_source</c> tag.</summary>
+    public string Name { get; }
+
+    /// <summary>Where the database is (redacted when displayed).</summary>
+    public DatabaseEndpoint Endpoint { get; }
+
+    /// <summary>The configured timeouts, with their sources.</summary>
+    public HoldfastTimeouts Timeouts { get; }
+
+    /// <summary>The timeouts in force now: configured, stretched by explicit and measured pressure.</summary>
+    public TimeoutProfile EffectiveTimeouts => Volatile.Read(ref effective);
+
+    /// <summary>The unguarded Npgsql data source underneath (e.g. for an ORM); calls on it bypass the guard.</summary>
+    public NpgsqlDataSource Inner => inner;
+
+    /// <summary>The circuit breaker's state, failures and time to the next probe.</summary>
+    public CircuitStatus Status => guard.Status;
+
+    /// <summary>Recent physical connect latency.</summary>
+    public LatencySnapshot ConnectLatency => window.Current;
+
+    /// <summary>Connect latency over the last 24 hours, for summaries and trends.</summary>
+    public LatencyHistory History { get; }
+
+    /// <summary>The pool as Npgsql's metrics report it now (polls Npgsql's meter: for health and monitoring, not hot paths).</summary>
+    public PoolUsage PoolUsage
+    {
+        get
+        {
+            var (idle, busy, max) = NpgsqlPoolReader.Read(Name);
+            return new PoolUsage(idle, busy, max, pool.Pending);
+        }
+    }
+
+    /// <summary>Alerts currently above normal.</summary>
+    public IReadOnlyList<HoldfastAlert> ActiveAlerts => alerts.Active;
+
+    /// <summary>Creates a guarded data source for an endpoint.</summary>
+    /// <param name="endpoint">Where the database is.</param>
+    /// <param name="options">How to guard it; defaults when null.</param>
+    public static HoldfastDataSource Create(DatabaseEndpoint endpoint, HoldfastDataSourceOptions? options = null)
+    {
+        var builder = new HoldfastDataSourceBuilder(endpoint);
+        return (options is null ? builder : builder.UseOptions(options)).Build();
+    }
+
+    /// <summary>Creates a guarded data source from a URL or connection string.</summary>
+    /// <param name="connection">A <c>postgres://</c> URL or an Npgsql connection string.</param>
+    /// <param name="options">How to guard it; defaults when null.</param>
+    public static HoldfastDataSource Create(string connection, HoldfastDataSourceOptions? options = null) =>
+        Create(DatabaseEndpoint.Parse(connection), options);
+
+    /// <summary>
+    /// Creates a guarded data source from configuration: the endpoint (ConnectionStrings:Database, DATABASE_URL,
+    /// POSTGRES_*), the environment's timeouts with overrides (validated against the floors), and pressure indicators.
+    /// </summary>
+    /// <param name="configuration">The configuration.</param>
+    /// <exception cref="HoldfastConfigurationException">The configuration is missing or invalid.</exception>
+    public static HoldfastDataSource Create(IConfiguration configuration) => new HoldfastDataSourceBuilder(configuration).Build();
+
+    /// <summary>The per-attempt connect timeout attempt <paramref name="attempt"/> (from 0) would get now.</summary>
+    /// <param name="attempt">Which attempt.</param>
+    public TimeSpan AttemptTimeout(int attempt = 0) => AttemptTimeoutFor(PipelineKeys.Open, attempt);
+
+    /// <summary>How each effective timeout was reached: base, explicit pressure, measured p95, ceiling, final.</summary>
+    public IReadOnlyList<TimeoutExplanation> ExplainTimeouts() =>
+        PressureAwareTimeouts.Explain(Timeouts.Profile, options.Pressure, window.Current, options.PressureCeiling);
+
+    /// <summary>Opens the circuit by hand (e.g. for maintenance); calls are refused until <see cref="CloseCircuitAsync"/>.</summary>
+    public Task IsolateAsync() => guard.IsolateAsync();
+
+    /// <summary>Closes the circuit by hand.</summary>
+    public Task CloseCircuitAsync() => guard.CloseAsync();
+
+    /// <summary>One real connect and <c>SELECT 1</c> on a new, unpooled connection, outside the guard.</summary>
+    /// <param name="cancellationToken">Cancels it.</param>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await probeSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT 1", connection);
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        pool.ConnectCreated -= OnConnectCreated;
+        await guard.DisposeAsync().ConfigureAwait(false);
+        await alerts.DisposeAsync().ConfigureAwait(false);
+        await inner.DisposeAsync().ConfigureAwait(false);
+        await probeSource.DisposeAsync().ConfigureAwait(false);
+        pool.Dispose();
+    }
+
+    private static NpgsqlPoolObserver.PoolState ObservePool(string baseName, bool explicitName)
+    {
+        for (var n = 1; ; n++)
+        {
+            try
+            {
+                return NpgsqlPoolObserver.Observe(n == 1 ? baseName : $"{baseName}#{n}");
+            }
+            catch (InvalidOperationException) when (!explicitName)
+            {
+            }
+        }
+    }
+
+    private TimeSpan AttemptTimeoutFor(string operation, int attempt)
+    {
+        var profile = Volatile.Read(ref effective);
+        if (operation != PipelineKeys.Probe && pool.Pending > 0)
+        {
+            // Callers queue for a pooled connection: wait the pool timeout, and let Npgsql say "exhausted".
+            return profile.Pool + PoolSlack + (operation == PipelineKeys.Execute ? commandTimeout : TimeSpan.Zero);
+        }
+
+        var connect = AttemptTimeouts.For(attempt, profile.Connection, window.Current, options.AttemptTimeout);
+        return operation == PipelineKeys.Execute ? connect + commandTimeout : connect;
+    }
+
+    private TimeSpan BudgetFor(string operation)
+    {
+        if (options.OpenBudget is { } budget)
+        {
+            return operation == PipelineKeys.Execute ? budget + commandTimeout : budget;
+        }
+
+        var profile = Volatile.Read(ref effective);
+        var open = Max(profile.Pool, profile.Connection) + PoolSlack;
+        return operation == PipelineKeys.Execute ? open + commandTimeout : open;
+    }
+
+    private void OnConnectCreated(TimeSpan duration)
+    {
+        window.Record(duration, time.GetUtcNow());
+        History.RecordSuccess(duration);
+        instruments.ConnectDuration.Record(duration.TotalSeconds, sourceTag);
+        Volatile.Write(ref effective, PressureAwareTimeouts.Apply(Timeouts.Profile, options.Pressure, window.Current, options.PressureCeiling));
+        alerts.Observe(duration, Name);
+    }
+
+    private void OnFailure(DatabaseFailure failure, FailureOperation operation)
+    {
+        if (operation == FailureOperation.Connect)
+        {
+            History.RecordFailure();
+        }
+    }
+
+    private void OnAlert(HoldfastAlert alert) => instruments.Alerts.Add(1,
+        new KeyValuePair<string, object?>("holdfast.alert.rule", alert.Rule),
+        new KeyValuePair<string, object?>("holdfast.alert.level", alert.Level.ToString().ToLowerInvariant()),
+        sourceTag);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

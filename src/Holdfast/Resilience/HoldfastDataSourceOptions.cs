@@ -1,0 +1,110 @@
+using System.ComponentModel.DataAnnotations;
+using Holdfast.Telemetry;
+using Holdfast.Timeouts;
+using Microsoft.Extensions.Logging;
+
+namespace Holdfast.Resilience;
+
+/// <summary>How a <see cref="HoldfastDataSource"/> guards its connections. Every value has a default that fits DESIGN.md.</summary>
+public sealed class HoldfastDataSourceOptions
+{
+    /// <summary>The effective timeouts; resolved from the environment variables when null.</summary>
+    public HoldfastTimeouts? Timeouts { get; set; }
+
+    /// <summary>Explicit pressure indicators that stretch the timeouts.</summary>
+    public PressureIndicators Pressure { get; set; } = PressureIndicators.None;
+
+    /// <summary>The most pressure may stretch a timeout, as a multiple of its configured value.</summary>
+    /// <value>2 by default; from 1 to 10.</value>
+    [Range(1.0, 10.0)]
+    public double PressureCeiling { get; set; } = PressureAwareTimeouts.DefaultCeilingFactor;
+
+    /// <summary>
+    /// The budget of one <see cref="HoldfastDataSource.OpenConnectionAsync(CancellationToken)"/>, retries included.
+    /// Null (the default) uses the effective pool timeout, so a wait for a busy pool ends as pool exhaustion, not as a timeout.
+    /// </summary>
+    public TimeSpan? OpenBudget { get; set; }
+
+    /// <summary>The per-attempt connect timeouts.</summary>
+    public AttemptTimeoutOptions AttemptTimeout { get; } = new();
+
+    /// <summary>The backoff between retries.</summary>
+    public RetryBackoffOptions Retry { get; } = new();
+
+    /// <summary>The circuit breaker.</summary>
+    public BreakerOptions CircuitBreaker { get; } = new();
+
+    /// <summary>The active recovery probe that closes an open circuit as soon as the database answers.</summary>
+    public RecoveryProbeOptions Recovery { get; } = new();
+
+    /// <summary>The data source's name (Npgsql's pool name, and the <c>holdfast.data_source</c> tag); default: the application name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Alert rules on connect time; default: the environment's <see cref="AlertRule.ConnectTimeFor"/>.</summary>
+    public IList<AlertRule> AlertRules { get; } = [];
+
+    /// <summary>Where alerts go; default: a <see cref="LoggingAlertSink"/> when <see cref="LoggerFactory"/> is set.</summary>
+    public IList<IAlertSink> AlertSinks { get; } = [];
+
+    /// <summary>The clock; replace it with a fake in tests.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where Holdfast logs; none when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The instruments to report to; <see cref="HoldfastInstruments.Shared"/> when null.</summary>
+    public HoldfastInstruments? Instruments { get; set; }
+}
+
+/// <summary>Backoff between retries (exponential with jitter, see <see cref="Backoff"/>).</summary>
+public sealed class RetryBackoffOptions
+{
+    /// <summary>The first delay before jitter.</summary>
+    /// <value>250 ms by default; from 1 ms to 1 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The largest delay before jitter.</summary>
+    /// <value>10 s by default; from 1 ms to 10 min, and not below <see cref="BaseDelay"/>.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// The circuit breaker: it opens after <see cref="FailureThreshold"/> failures with no success within
+/// <see cref="SamplingDuration"/> (Polly's ratio breaker at failure ratio 1.0), stays open for
+/// <see cref="BreakDuration"/>, then lets one probe through.
+/// </summary>
+public sealed class BreakerOptions
+{
+    /// <summary>Failures, with no success among them, that open the circuit.</summary>
+    /// <value>5 by default; from 2 to 1000.</value>
+    [Range(2, 1000)]
+    public int FailureThreshold { get; set; } = 5;
+
+    /// <summary>The window in which failures are counted.</summary>
+    /// <value>30 s by default; from 0.5 s to 1 day.</value>
+    [Range(typeof(TimeSpan), "00:00:00.500", "1.00:00:00")]
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the circuit stays open before Polly lets a probe call through.</summary>
+    /// <value>60 s by default; from 0.5 s to 1 day.</value>
+    [Range(typeof(TimeSpan), "00:00:00.500", "1.00:00:00")]
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// While the circuit is open, one background probe at a time (a new physical connection + <c>SELECT 1</c>) closes it
+/// as soon as the database answers, backing off from <see cref="InitialDelay"/> up to the break duration.
+/// </summary>
+public sealed class RecoveryProbeOptions
+{
+    /// <summary>Whether the probe runs. Without it, the circuit closes only after the break duration.</summary>
+    /// <value>true by default.</value>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The delay before the first probe after the circuit opens; it doubles after each failed probe.</summary>
+    /// <value>500 ms by default; from 10 ms to 1 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+using Holdfast.Configuration;
+
+namespace Holdfast.Resilience;
+
+/// <summary>Checks <see cref="HoldfastDataSourceOptions"/>: each value's stated range, then rules that span values.</summary>
+internal static class HoldfastDataSourceOptionsValidator
+{
+    public const string SectionName = "Holdfast:Resilience";
+
+    public static IEnumerable<ConfigurationProblem> Validate(HoldfastDataSourceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var sections = new (string Prefix, object Value)[]
+        {
+            (SectionName, options),
+            ($"{SectionName}:AttemptTimeout", options.AttemptTimeout),
+            ($"{SectionName}:Retry", options.Retry),
+            ($"{SectionName}:CircuitBreaker", options.CircuitBreaker),
+            ($"{SectionName}:Recovery", options.Recovery),
+        };
+        foreach (var (prefix, value) in sections)
+        {
+            var results = new List<ValidationResult>();
+            Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true);
+            foreach (var result in results)
+            {
+                var member = result.MemberNames.FirstOrDefault() ?? "?";
+                yield return new ConfigurationProblem($"{prefix}:{member}", result.ErrorMessage ?? "is out of range",
+                    "use a value within the range its documentation states");
+            }
+        }
+
+        if (options.Retry.MaxDelay < options.Retry.BaseDelay)
+        {
+            yield return new ConfigurationProblem($"{SectionName}:Retry:MaxDelay",
+                $"is {options.Retry.MaxDelay.TotalMilliseconds:0} ms, below BaseDelay ({options.Retry.BaseDelay.TotalMilliseconds:0} ms)",
+                "make MaxDelay at least BaseDelay");
+        }
+
+        if (options.OpenBudget is { } budget && budget <= TimeSpan.Zero)
+        {
+            yield return new ConfigurationProblem($"{SectionName}:OpenBudget", "must be positive", "remove it to use the pool timeout, or give a positive duration");
+        }
+    }
+}

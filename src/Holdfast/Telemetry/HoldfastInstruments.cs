@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Holdfast.Faults;
+
+namespace Holdfast.Telemetry;
+
+/// <summary>
+/// The instruments of the <c>Holdfast</c> meter. OpenTelemetry picks them up with <c>AddMeter("Holdfast")</c>.
+/// <list type="bullet">
+/// <item><c>holdfast.connection.connect.duration</c> (s): physical connects, as Npgsql times them.</item>
+/// <item><c>holdfast.connection.open.duration</c> (s): guarded opens as the caller waits for them, retries included.</item>
+/// <item><c>holdfast.connection.failures</c>: failed attempts, by <c>holdfast.failure.kind</c>.</item>
+/// <item><c>holdfast.connection.retries</c>: retries, by the kind that caused them.</item>
+/// <item><c>holdfast.connection.rejections</c>: calls refused at once because the circuit is open.</item>
+/// <item><c>holdfast.circuit.state</c>: 0 closed, 1 half-open, 2 open, 3 isolated.</item>
+/// <item><c>holdfast.alerts</c>: alert level changes, by <c>holdfast.alert.rule</c> and <c>holdfast.alert.level</c>.</item>
+/// <item><c>holdfast.startup.phase.duration</c> (s): start-up phases, by <c>holdfast.startup.phase</c> and <c>holdfast.startup.status</c>.</item>
+/// </list>
+/// Every measurement carries <c>holdfast.data_source</c>.
+/// </summary>
+public sealed class HoldfastInstruments : IDisposable
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "Holdfast";
+
+    /// <summary>The tag naming the data source.</summary>
+    public const string DataSourceTag = "holdfast.data_source";
+
+    /// <summary>The tag naming a failure kind.</summary>
+    public const string FailureKindTag = "holdfast.failure.kind";
+
+    private readonly ConcurrentDictionary<string, Func<int>> circuits = new(StringComparer.Ordinal);
+    private readonly bool ownsMeter;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (the DI way).</summary>
+    /// <param name="meterFactory">The factory.</param>
+    public HoldfastInstruments(IMeterFactory meterFactory)
+        : this((meterFactory ?? throw new ArgumentNullException(nameof(meterFactory))).Create(MeterName), ownsMeter: false)
+    {
+    }
+
+    private HoldfastInstruments(Meter meter, bool ownsMeter)
+    {
+        Meter = meter;
+        this.ownsMeter = ownsMeter;
+        ConnectDuration = meter.CreateHistogram<double>("holdfast.connection.connect.duration", "s", "Physical connect duration.");
+        OpenDuration = meter.CreateHistogram<double>("holdfast.connection.open.duration", "s", "Guarded open duration, retries included.");
+        Failures = meter.CreateCounter<long>("holdfast.connection.failures", "{failure}", "Failed attempts by kind.");
+        Retries = meter.CreateCounter<long>("holdfast.connection.retries", "{retry}", "Retries by the kind that caused them.");
+        Rejections = meter.CreateCounter<long>("holdfast.connection.rejections", "{call}", "Calls rejected at once by an open circuit.");
+        Alerts = meter.CreateCounter<long>("holdfast.alerts", "{alert}", "Alert level changes.");
+        StartupPhaseDuration = meter.CreateHistogram<double>("holdfast.startup.phase.duration", "s", "Start-up phase duration.");
+        meter.CreateObservableGauge("holdfast.circuit.state", ObserveCircuits, "{state}", "0 closed, 1 half-open, 2 open, 3 isolated.");
+    }
+
+    /// <summary>Instruments on a process-wide <c>Holdfast</c> meter, for use without dependency injection.</summary>
+    public static HoldfastInstruments Shared { get; } = new(new Meter(MeterName, typeof(HoldfastInstruments).Assembly.GetName().Version?.ToString()), ownsMeter: true);
+
+    /// <summary>The meter.</summary>
+    public Meter Meter { get; }
+
+    internal Histogram<double> ConnectDuration { get; }
+
+    internal Histogram<double> OpenDuration { get; }
+
+    internal Counter<long> Failures { get; }
+
+    internal Counter<long> Retries { get; }
+
+    internal Counter<long> Rejections { get; }
+
+    internal Counter<long> Alerts { get; }
+
+    internal Histogram<double> StartupPhaseDuration { get; }
+
+    /// <summary>The tag value of a failure kind.</summary>
+    /// <param name="kind">The kind.</param>
+    public static string KindTag(FailureKind kind) => KindNames[(int)kind];
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (ownsMeter)
+        {
+            Meter.Dispose();
+        }
+    }
+
+    /// <summary>Reports a data source's circuit state through <c>holdfast.circuit.state</c> until disposed.</summary>
+    internal IDisposable TrackCircuit(string source, Func<int> state)
+    {
+        circuits[source] = state;
+        return new Registration(() => circuits.TryRemove(source, out _));
+    }
+
+    private IEnumerable<Measurement<int>> ObserveCircuits() =>
+        circuits.Select(c => new Measurement<int>(c.Value(), new KeyValuePair<string, object?>(DataSourceTag, c.Key)));
+
+    private static readonly string[] KindNames = [.. Enum.GetNames<FailureKind>().Select(ToSnakeCase)];
+
+    private static string ToSnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    private sealed class Registration(Action dispose) : IDisposable
+    {
+        private Action? dispose = dispose;
+
+        public void Dispose() => Interlocked.Exchange(ref dispose, null)?.Invoke();
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Holdfast.Configuration;
+
+namespace Holdfast.Timeouts;
+
+/// <summary>
+/// Explicit signs of infrastructure pressure, set from configuration (<c>Holdfast:Pressure:NetworkPathScaling</c>,
+/// <c>Holdfast:Pressure:DatabaseCapacity</c>) or code: the network path is scaling (e.g. a VPC connector adding
+/// instances) stretches the connection timeout x1.5; database capacity pressure stretches initialization x1.2.
+/// </summary>
+/// <param name="NetworkPathScaling">The network path to the database is scaling or saturated.</param>
+/// <param name="DatabaseCapacity">The database is near its capacity (connections, CPU).</param>
+public sealed record PressureIndicators(bool NetworkPathScaling = false, bool DatabaseCapacity = false)
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Holdfast:Pressure";
+
+    /// <summary>No pressure.</summary>
+    public static PressureIndicators None { get; } = new();
+
+    /// <summary>True when any indicator is set.</summary>
+    public bool Any => NetworkPathScaling || DatabaseCapacity;
+
+    /// <summary>Reads the indicators from configuration.</summary>
+    /// <param name="configuration">Configuration with an optional <c>Holdfast:Pressure</c> section.</param>
+    /// <exception cref="HoldfastConfigurationException">A value is not true or false.</exception>
+    public static PressureIndicators From(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return new PressureIndicators(Flag(configuration, "NetworkPathScaling"), Flag(configuration, "DatabaseCapacity"));
+    }
+
+    private static bool Flag(IConfiguration configuration, string name)
+    {
+        var key = $"{SectionName}:{name}";
+        var text = configuration[key]?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var value) ? value
+            : text == "1" ? true
+            : text == "0" ? false
+            : throw new HoldfastConfigurationException(key, $"'{text.ToString(CultureInfo.InvariantCulture)}' is not true or false", $"set {key} to true or false");
+    }
+}
