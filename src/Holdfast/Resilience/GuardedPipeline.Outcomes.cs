@@ -28,7 +28,7 @@ internal sealed partial class GuardedPipeline
             return exception as OperationCanceledException ?? new OperationCanceledException(callerToken);
         }
 
-        var attempts = (context.Properties.TryGetValue(PipelineKeys.Attempt, out var retries) ? retries : 0) + 1;
+        var attempts = context.Properties.TryGetValue(PipelineKeys.Started, out var started) ? started : 1;
         switch (exception)
         {
             case BrokenCircuitException or IsolatedCircuitException:

@@ -44,8 +44,10 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
                 Name = "retry",
                 MaxRetryAttempts = int.MaxValue,
                 ShouldHandle = args => new ValueTask<bool>(ShouldRetry(args.Outcome.Exception)),
-                DelayGenerator = args => new ValueTask<TimeSpan?>(Backoff.Delay(
-                    args.AttemptNumber, options.Retry.BaseDelay, options.Retry.MaxDelay, settings.Jitter())),
+                // Once the breaker has opened, the next attempt is refused at once: no point sleeping first.
+                DelayGenerator = args => new ValueTask<TimeSpan?>(breakerState.CircuitState is CircuitState.Open or CircuitState.Isolated
+                    ? TimeSpan.Zero
+                    : Backoff.Delay(args.AttemptNumber, options.Retry.BaseDelay, options.Retry.MaxDelay, settings.Jitter())),
                 OnRetry = OnRetryAsync,
             })
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
@@ -136,9 +138,17 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
     private TimeSpan BudgetOf(ResilienceContext context) =>
         context.Properties.TryGetValue(PipelineKeys.Budget, out var budget) ? budget : settings.Budget(context.OperationKey ?? PipelineKeys.Open);
 
-    private TimeSpan AttemptTimeoutOf(ResilienceContext context) =>
-        settings.AttemptTimeout(context.OperationKey ?? PipelineKeys.Open,
-            context.Properties.TryGetValue(PipelineKeys.Attempt, out var attempt) ? attempt : 0);
+    /// <summary>The per-attempt timeout; runs as each attempt starts, so it also counts attempts after the first.</summary>
+    private TimeSpan AttemptTimeoutOf(ResilienceContext context)
+    {
+        var attempt = context.Properties.TryGetValue(PipelineKeys.Attempt, out var next) ? next : 0;
+        if (attempt > 0)
+        {
+            context.Properties.Set(PipelineKeys.Started, attempt + 1);
+        }
+
+        return settings.AttemptTimeout(context.OperationKey ?? PipelineKeys.Open, attempt);
+    }
 
     private static DateTimeOffset? Ticks(ref long ticks) =>
         Interlocked.Read(ref ticks) is var value and > 0 ? new DateTimeOffset(value, TimeSpan.Zero) : null;

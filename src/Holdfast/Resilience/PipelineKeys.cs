@@ -12,8 +12,11 @@ internal static class PipelineKeys
     /// <summary>A caller's budget for this call, replacing the default.</summary>
     public static readonly ResiliencePropertyKey<TimeSpan> Budget = new("holdfast.budget");
 
-    /// <summary>The attempt about to run, from 0; absent on the first.</summary>
+    /// <summary>The attempt to run next, from 0; set after a failed attempt, absent before the first.</summary>
     public static readonly ResiliencePropertyKey<int> Attempt = new("holdfast.attempt");
+
+    /// <summary>Attempts started so far; set from the second attempt on (absent means one).</summary>
+    public static readonly ResiliencePropertyKey<int> Started = new("holdfast.started");
 
     /// <summary>The failure of the last attempt, for the message when the budget runs out.</summary>
     public static readonly ResiliencePropertyKey<Exception> LastFailure = new("holdfast.last-failure");

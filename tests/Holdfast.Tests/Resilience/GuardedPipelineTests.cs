@@ -1,0 +1,245 @@
+using Holdfast.Faults;
+using Holdfast.Resilience;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Holdfast.Tests.Resilience;
+
+/// <summary>The pipeline's state machine on a fake clock: breaker, retries, budgets, recovery.</summary>
+public sealed class GuardedPipelineTests
+{
+    private static ValueTask<Outcome<int>> Fail(Exception exception) => new(Outcome.FromException<int>(exception));
+
+    private static ValueTask<Outcome<int>> Succeed() => new(Outcome.FromResult(1));
+
+    [Fact]
+    public async Task Breaker_FiveTransientFailures_OpensAndRejectsWithoutWaiting()
+    {
+        await using var harness = new PipelineHarness();
+        var attempts = 0;
+
+        var first = await harness.RunAsync(_ => { attempts++; return Fail(PipelineHarness.Refused()); });
+
+        Assert.Equal(5, attempts);
+        Assert.IsType<BrokenCircuitException>(first.Outcome.Exception);
+        var status = harness.Guard.Status;
+        Assert.Equal(BreakerState.Open, status.State);
+        Assert.Equal(5, status.ConsecutiveFailures);
+        Assert.Equal(FailureKind.Refused, status.LastFailure?.Kind);
+        Assert.Equal(harness.Time.GetUtcNow(), status.OpenedAt);
+
+        var refused = await harness.RunAsync(_ => { attempts++; return Succeed(); });
+
+        Assert.True(refused.CompletedWithoutWaiting);
+        Assert.Equal(TimeSpan.Zero, refused.Elapsed);
+        Assert.Equal(5, attempts);
+        var surfaced = Assert.IsType<DatabaseUnavailableException>(
+            harness.Guard.Surface(refused.Outcome.Exception!, refused.Context, refused.Elapsed, CancellationToken.None));
+        Assert.Equal(TimeSpan.FromSeconds(60), surfaced.RetryAfter);
+        Assert.Contains("Refused", surfaced.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Breaker_AfterTheBreak_HalfOpensAndClosesOnSuccess()
+    {
+        await using var harness = new PipelineHarness();
+        await harness.RunAsync(_ => Fail(PipelineHarness.Refused()));
+        harness.Time.Advance(TimeSpan.FromSeconds(59));
+        var stillOpen = await harness.RunAsync(_ => Succeed());
+        Assert.IsType<BrokenCircuitException>(stillOpen.Outcome.Exception);
+        Assert.Equal(TimeSpan.FromSeconds(1), harness.Guard.Status.NextProbeIn);
+
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        var probes = 0;
+        var probe = await harness.RunAsync(_ => { probes++; return Succeed(); });
+
+        Assert.Equal(1, probes);
+        Assert.Null(probe.Outcome.Exception);
+        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        Assert.Equal(0, harness.Guard.Status.ConsecutiveFailures);
+        Assert.Null(harness.Guard.Status.NextProbeIn);
+    }
+
+    [Fact]
+    public async Task Breaker_FailedHalfOpenProbe_Reopens()
+    {
+        await using var harness = new PipelineHarness();
+        await harness.RunAsync(_ => Fail(PipelineHarness.Refused()));
+        harness.Time.Advance(TimeSpan.FromSeconds(60));
+        var probes = 0;
+
+        var probe = await harness.RunAsync(_ => { probes++; return Fail(PipelineHarness.Refused()); });
+
+        Assert.Equal(1, probes);
+        Assert.IsType<BrokenCircuitException>(probe.Outcome.Exception);
+        Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+        var next = await harness.RunAsync(_ => { probes++; return Succeed(); });
+        Assert.True(next.CompletedWithoutWaiting);
+        Assert.Equal(1, probes);
+    }
+
+    [Fact]
+    public async Task Breaker_ASuccessInTheWindow_KeepsItClosed()
+    {
+        await using var harness = new PipelineHarness(o => o.CircuitBreaker.FailureThreshold = 5);
+        var script = new Queue<bool>([false, false, false, false, true]);
+
+        await harness.RunAsync(_ => script.Dequeue() ? Succeed() : Fail(PipelineHarness.Refused()));
+        await harness.RunAsync(_ => script.Count == 0 ? Fail(PipelineHarness.WrongPassword()) : Succeed());
+
+        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+    }
+
+    [Fact]
+    public async Task Retry_PermanentKind_IsTriedOnceAndNeverCountedAgainstTheCircuit()
+    {
+        await using var harness = new PipelineHarness();
+        var attempts = 0;
+
+        for (var call = 0; call < 10; call++)
+        {
+            var run = await harness.RunAsync(_ => { attempts++; return Fail(PipelineHarness.WrongPassword()); });
+            Assert.Equal(TimeSpan.Zero, run.Elapsed);
+            var surfaced = Assert.IsType<DatabaseConnectionException>(harness.Guard.Surface(run.Outcome.Exception!, run.Context, run.Elapsed, CancellationToken.None));
+            Assert.Equal(FailureKind.AuthenticationFailed, surfaced.Failure.Kind);
+            Assert.Equal(1, surfaced.Attempts);
+        }
+
+        Assert.Equal(10, attempts);
+        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        Assert.Equal(10, harness.Guard.Status.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task Retry_DelaysFollowTheBackoffSchedule()
+    {
+        await using var harness = new PipelineHarness(o => o.CircuitBreaker.FailureThreshold = 100, jitter: 0.0);
+        var starts = new List<TimeSpan>();
+        var origin = harness.Time.GetUtcNow();
+
+        await harness.RunAsync(_ =>
+        {
+            starts.Add(harness.Time.GetUtcNow() - origin);
+            return starts.Count < 6 ? Fail(PipelineHarness.Refused()) : Succeed();
+        }, step: TimeSpan.FromMilliseconds(5));
+
+        // Jitter 0 gives the lower bound, half the ceiling: ceilings 100, 200, 400, 800, 1000 (max) ms.
+        var delays = starts.Zip(starts.Skip(1), (a, b) => b - a).ToList();
+        Assert.Equal([50, 100, 200, 400, 500], delays.Select(d => Math.Round(d.TotalMilliseconds / 5) * 5));
+    }
+
+    [Fact]
+    public async Task Budget_IsNeverExceeded_AndSaysWhatFailedLast()
+    {
+        var budget = TimeSpan.FromSeconds(5);
+        await using var harness = new PipelineHarness(o => o.CircuitBreaker.FailureThreshold = 100, attemptTimeout: TimeSpan.FromSeconds(1), budget: budget);
+        var attempts = 0;
+
+        var run = await harness.RunAsync(async context =>
+        {
+            attempts++;
+            await Task.Delay(Timeout.InfiniteTimeSpan, harness.Time, context.CancellationToken);
+            return Outcome.FromResult(1);
+        });
+
+        Assert.IsType<TimeoutRejectedException>(run.Outcome.Exception);
+        Assert.InRange(run.Elapsed, budget - TimeSpan.FromMilliseconds(20), budget + TimeSpan.FromMilliseconds(20));
+        Assert.InRange(attempts, 3, 5);
+        var surfaced = Assert.IsType<DatabaseConnectionException>(harness.Guard.Surface(run.Outcome.Exception!, run.Context, run.Elapsed, CancellationToken.None));
+        Assert.True(surfaced.BudgetExhausted);
+        Assert.Equal(FailureKind.Timeout, surfaced.Failure.Kind);
+        Assert.Equal(attempts, surfaced.Attempts);
+    }
+
+    [Fact]
+    public async Task AttemptTimeout_CutsAHangingAttempt_AndTheNextAttemptRuns()
+    {
+        await using var harness = new PipelineHarness(attemptTimeout: TimeSpan.FromSeconds(2));
+        var attempts = 0;
+
+        var run = await harness.RunAsync(async context =>
+        {
+            if (++attempts == 1)
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, harness.Time, context.CancellationToken);
+            }
+
+            return Outcome.FromResult(7);
+        });
+
+        Assert.Equal(7, run.Outcome.Result);
+        Assert.Equal(2, attempts);
+        Assert.InRange(run.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2.2));
+    }
+
+    [Fact]
+    public async Task CallerCancellation_IsReturnedAsCancellation_NotAsAFailure()
+    {
+        await using var harness = new PipelineHarness();
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        var surfaced = harness.Guard.Surface(new OperationCanceledException(), ResilienceContextPool.Shared.Get(TestContext.Current.CancellationToken), TimeSpan.Zero, cancel.Token);
+
+        Assert.IsType<OperationCanceledException>(surfaced);
+    }
+
+    [Fact]
+    public async Task Recovery_ProbesWithBackoff_OneAtATime_AndClosesTheCircuitWhenTheDatabaseAnswers()
+    {
+        var probeTimes = new List<TimeSpan>();
+        var running = 0;
+        var maxRunning = 0;
+        PipelineHarness? harness = null;
+        DateTimeOffset openedAt = default;
+        await using (harness = new PipelineHarness(probe: async _ =>
+        {
+            maxRunning = Math.Max(maxRunning, Interlocked.Increment(ref running));
+            probeTimes.Add(harness!.Time.GetUtcNow() - openedAt);
+            await Task.Yield();
+            Interlocked.Decrement(ref running);
+            if (probeTimes.Count < 4)
+            {
+                throw PipelineHarness.Refused();
+            }
+        }))
+        {
+            await harness.RunAsync(_ => Fail(PipelineHarness.Refused()));
+            openedAt = harness.Time.GetUtcNow();
+            Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+            await PipelineHarness.SettleAsync();
+            Assert.Equal(TimeSpan.FromMilliseconds(500), harness.Guard.Status.NextProbeIn);
+
+            var whileRecovering = await harness.RunAsync(_ => Succeed());
+            Assert.True(whileRecovering.CompletedWithoutWaiting, "callers never wait on a dead path");
+
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(8));
+
+            Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+            Assert.Equal(4, probeTimes.Count);
+            Assert.Equal([500, 1500, 3500, 7500], probeTimes.Select(t => Math.Round(t.TotalMilliseconds / 50) * 50));
+            Assert.Equal(1, maxRunning);
+        }
+    }
+
+    [Fact]
+    public async Task Recovery_BackoffIsCappedAtTheBreakDuration()
+    {
+        var probes = new List<DateTimeOffset>();
+        PipelineHarness? harness = null;
+        await using (harness = new PipelineHarness(o => o.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(2), probe: _ =>
+        {
+            probes.Add(harness!.Time.GetUtcNow());
+            throw PipelineHarness.Refused();
+        }))
+        {
+            await harness.RunAsync(_ => Fail(PipelineHarness.Refused()));
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+
+            var gaps = probes.Zip(probes.Skip(1), (a, b) => b - a).ToList();
+            Assert.True(gaps.Count >= 3);
+            Assert.All(gaps, gap => Assert.True(gap <= TimeSpan.FromSeconds(2.1), gap.ToString()));
+        }
+    }
+}
