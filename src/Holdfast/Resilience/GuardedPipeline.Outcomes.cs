@@ -18,34 +18,33 @@ internal sealed partial class GuardedPipeline
     };
 
     /// <summary>
-    /// Turns a failed outcome into what the caller gets: refused at once, the budget spent, or the failure itself.
-    /// The caller's own operation errors come back unchanged.
+    /// Turns a failed outcome into what the caller gets: refused at once (open circuit), the caller's own operation
+    /// error unchanged, or a <see cref="DatabaseConnectionException"/> with the diagnosis. A transient failure that
+    /// is no longer retried means the budget ran out.
     /// </summary>
-    public Exception Surface(Exception exception, ResilienceContext context, TimeSpan elapsed, CancellationToken callerToken)
+    public Exception Surface(Exception exception, ResilienceContext context, CancellationToken callerToken)
     {
         if (callerToken.IsCancellationRequested)
         {
             return exception as OperationCanceledException ?? new OperationCanceledException(callerToken);
         }
 
-        var attempts = context.Properties.TryGetValue(PipelineKeys.Started, out var started) ? started : 1;
-        switch (exception)
+        if (exception is BrokenCircuitException or IsolatedCircuitException)
         {
-            case BrokenCircuitException or IsolatedCircuitException:
-                settings.Instruments.Rejections.Add(1, sourceTag);
-                return new DatabaseUnavailableException(Status, NextProbeIn() ?? settings.Options.CircuitBreaker.BreakDuration);
-            case OperationException operation:
-                return operation.Original;
-            case TimeoutRejectedException when !IsAttemptTimeout(exception):
-                var last = context.Properties.TryGetValue(PipelineKeys.LastFailure, out var previous) ? previous : null;
-                var failure = last is null
-                    ? FailureClassifier.FromKind(FailureKind.Timeout, $"no connection within the {elapsed.TotalSeconds:0.#} s budget", settings.Endpoint)
-                    : Describe(last);
-                return new DatabaseConnectionException(failure, attempts, elapsed, budgetExhausted: true, last is OperationException o ? o.Original : last);
-            default:
-                return new DatabaseConnectionException(Describe(exception), attempts, elapsed, budgetExhausted: false,
-                    exception is OperationException op ? op.Original : exception);
+            settings.Instruments.Rejections.Add(1, sourceTag);
+            return new DatabaseUnavailableException(Status, NextProbeIn() ?? settings.Options.CircuitBreaker.BreakDuration);
         }
+
+        var call = CallOf(context);
+        var (_, transient, _) = Assess(exception);
+        var original = exception is OperationException operation ? operation.Original : exception;
+        if (exception is OperationException && !transient)
+        {
+            return original;
+        }
+
+        return new DatabaseConnectionException(Describe(exception), Math.Max(1, call.Attempts), time.GetElapsedTime(call.Started),
+            budgetExhausted: transient, original);
     }
 
     private DatabaseFailure Describe(Exception exception)
@@ -66,11 +65,14 @@ internal sealed partial class GuardedPipeline
         return (kind, transient, operation);
     }
 
-    /// <summary>Retry: transient kinds only. Never an open circuit (fail fast), a caller's cancellation or a permanent kind.</summary>
-    private bool ShouldRetry(Exception? exception) => exception switch
+    /// <summary>
+    /// Retry: transient kinds only, while enough budget is left for another attempt. Never an open circuit (fail
+    /// fast), a caller's cancellation or a permanent kind.
+    /// </summary>
+    private bool ShouldRetry(Exception? exception, ResilienceContext context) => exception switch
     {
         null or BrokenCircuitException or IsolatedCircuitException or OperationCanceledException => false,
-        _ => Assess(exception).Transient,
+        _ => Assess(exception).Transient && CallOf(context).Remaining(time) > MinimumAttempt,
     };
 
     /// <summary>
@@ -95,8 +97,8 @@ internal sealed partial class GuardedPipeline
             return false;
         }
 
-        // An attempt cut short by the budget or the caller did not succeed. Polly's breaker counts every unhandled
-        // outcome as a success, so ignoring it would let budget-bounded calls on a dead path keep the circuit closed
+        // An attempt the caller cancelled in flight did not succeed. Polly's breaker counts every unhandled outcome as
+        // a success, so ignoring it would let callers with request timeouts on a dead path keep the circuit closed
         // forever. It counts against the circuit, but is not recorded as a database failure.
         if (exception is OperationCanceledException)
         {
@@ -116,10 +118,10 @@ internal sealed partial class GuardedPipeline
 
     private ValueTask OnRetryAsync(OnRetryArguments<object> args)
     {
-        args.Context.Properties.Set(PipelineKeys.Attempt, args.AttemptNumber + 1);
+        var call = CallOf(args.Context);
+        call.NextAttempt = args.AttemptNumber + 1;
         if (args.Outcome.Exception is { } exception)
         {
-            args.Context.Properties.Set(PipelineKeys.LastFailure, exception);
             var (kind, _, _) = Assess(exception);
             settings.Instruments.Retries.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.FailureKindTag, HoldfastInstruments.KindTag(kind)), sourceTag);
             Log.Retrying(settings.Logger, kind, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
@@ -146,8 +148,4 @@ internal sealed partial class GuardedPipeline
         Log.CircuitClosed(settings.Logger, settings.Name);
         return default;
     }
-
-    /// <summary>An attempt-level timeout carries the attempt's timeout; the budget's carries the budget.</summary>
-    private static bool IsAttemptTimeout(Exception exception) =>
-        exception is TimeoutRejectedException { TelemetrySource.StrategyName: "attempt" };
 }

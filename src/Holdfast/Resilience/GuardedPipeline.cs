@@ -8,13 +8,20 @@ using Polly.Timeout;
 namespace Holdfast.Resilience;
 
 /// <summary>
-/// The one Polly pipeline every guarded open and execute goes through:
-/// total budget → retry of transient kinds only → circuit breaker → per-attempt timeout.
-/// Holdfast supplies the PostgreSQL knowledge: what to handle (the failure kind), how long (budgets and adaptive
-/// attempt timeouts) and how long to wait (backoff with jitter). It also keeps the status and runs the recovery loop.
+/// The one Polly pipeline every guarded open and execute goes through: retry of transient kinds only → circuit
+/// breaker → per-attempt timeout, all inside the call's total budget. Holdfast supplies the PostgreSQL knowledge:
+/// what to handle (the failure kind), how long (the adaptive attempt timeout, never more than what is left of the
+/// budget) and how long to wait (backoff with jitter, never past the budget). The budget is a deadline the
+/// strategies respect rather than an outer timer: an attempt is never cut mid-handshake by it, and the success path
+/// arms one timer instead of two. The pipeline also keeps the status and runs the recovery loop.
 /// </summary>
 internal sealed partial class GuardedPipeline : IAsyncDisposable
 {
+    /// <summary>Less budget than this left, and no further attempt starts.</summary>
+    internal static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(50);
+
+    private static readonly TimeSpan SmallestTimeout = TimeSpan.FromMilliseconds(10);
+
     private readonly GuardedPipelineSettings settings;
     private readonly CircuitBreakerStateProvider breakerState = new();
     private readonly CircuitBreakerManualControl breakerControl = new();
@@ -34,20 +41,12 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         time = options.TimeProvider;
         sourceTag = new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, settings.Name);
         Pipeline = new ResiliencePipelineBuilder { Name = settings.Name, TimeProvider = time }
-            .AddTimeout(new TimeoutStrategyOptions
-            {
-                Name = "budget",
-                TimeoutGenerator = args => new ValueTask<TimeSpan>(BudgetOf(args.Context)),
-            })
             .AddRetry(new RetryStrategyOptions
             {
                 Name = "retry",
                 MaxRetryAttempts = int.MaxValue,
-                ShouldHandle = args => new ValueTask<bool>(ShouldRetry(args.Outcome.Exception)),
-                // Once the breaker has opened, the next attempt is refused at once: no point sleeping first.
-                DelayGenerator = args => new ValueTask<TimeSpan?>(breakerState.CircuitState is CircuitState.Open or CircuitState.Isolated
-                    ? TimeSpan.Zero
-                    : Backoff.Delay(args.AttemptNumber, options.Retry.BaseDelay, options.Retry.MaxDelay, settings.Jitter())),
+                ShouldHandle = args => new ValueTask<bool>(ShouldRetry(args.Outcome.Exception, args.Context)),
+                DelayGenerator = args => new ValueTask<TimeSpan?>(RetryDelay(args.AttemptNumber, CallOf(args.Context))),
                 OnRetry = OnRetryAsync,
             })
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
@@ -135,19 +134,55 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         return next is { } at && at > now ? at - now : TimeSpan.Zero;
     }
 
-    private TimeSpan BudgetOf(ResilienceContext context) =>
-        context.Properties.TryGetValue(PipelineKeys.Budget, out var budget) ? budget : settings.Budget(context.OperationKey ?? PipelineKeys.Open);
-
-    /// <summary>The per-attempt timeout; runs as each attempt starts, so it also counts attempts after the first.</summary>
-    private TimeSpan AttemptTimeoutOf(ResilienceContext context)
+    /// <summary>A pooled context carrying a pooled call state: its start, and its budget (the operation's default when null).</summary>
+    public ResilienceContext Rent(string operation, TimeSpan? budget, CancellationToken cancellationToken)
     {
-        var attempt = context.Properties.TryGetValue(PipelineKeys.Attempt, out var next) ? next : 0;
-        if (attempt > 0)
+        var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
+        context.Properties.Set(PipelineKeys.Call, CallState.Rent(time.GetTimestamp(), budget ?? settings.Budget(operation)));
+        return context;
+    }
+
+    /// <summary>Gives the context and its call state back to their pools.</summary>
+    public static void Return(ResilienceContext context)
+    {
+        if (context.Properties.TryGetValue(PipelineKeys.Call, out var call))
         {
-            context.Properties.Set(PipelineKeys.Started, attempt + 1);
+            CallState.Return(call);
         }
 
-        return settings.AttemptTimeout(context.OperationKey ?? PipelineKeys.Open, attempt);
+        ResilienceContextPool.Shared.Return(context);
+    }
+
+    private static CallState CallOf(ResilienceContext context) =>
+        context.Properties.TryGetValue(PipelineKeys.Call, out var call)
+            ? call
+            : throw new InvalidOperationException("Guarded calls run on a context from GuardedPipeline.Rent.");
+
+    /// <summary>
+    /// The per-attempt timeout, never more than what is left of the budget; it runs as each attempt starts, so it
+    /// also counts the attempts.
+    /// </summary>
+    private TimeSpan AttemptTimeoutOf(ResilienceContext context)
+    {
+        var call = CallOf(context);
+        var attempt = call.NextAttempt;
+        call.Attempts = attempt + 1;
+        var timeout = settings.AttemptTimeout(context.OperationKey ?? PipelineKeys.Open, attempt);
+        var remaining = call.Remaining(time);
+        return remaining < timeout ? (remaining > SmallestTimeout ? remaining : SmallestTimeout) : timeout;
+    }
+
+    /// <summary>Backoff with jitter, cut to what is left of the budget; none once the breaker has opened (the next try is refused at once).</summary>
+    private TimeSpan RetryDelay(int attempt, CallState call)
+    {
+        if (breakerState.CircuitState is CircuitState.Open or CircuitState.Isolated)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var delay = Backoff.Delay(attempt, settings.Options.Retry.BaseDelay, settings.Options.Retry.MaxDelay, settings.Jitter());
+        var room = call.Remaining(time) - MinimumAttempt;
+        return room <= TimeSpan.Zero ? TimeSpan.Zero : delay < room ? delay : room;
     }
 
     private static DateTimeOffset? Ticks(ref long ticks) =>

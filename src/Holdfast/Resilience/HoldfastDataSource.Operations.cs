@@ -49,75 +49,73 @@ public sealed partial class HoldfastDataSource
     /// <param name="state">Passed to <paramref name="operation"/>.</param>
     /// <param name="operation">The operation; it may run more than once.</param>
     /// <param name="cancellationToken">Cancels it.</param>
-    public async ValueTask<T> ExecuteAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken = default)
+    public ValueTask<T> ExecuteAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var started = time.GetTimestamp();
-        var context = ResilienceContextPool.Shared.Get(PipelineKeys.Execute, cancellationToken);
-        try
-        {
-            var outcome = await guard.Pipeline.ExecuteOutcomeAsync(ExecuteAttemptAsync, context, (this, state, operation)).ConfigureAwait(false);
-            return outcome.Exception is null
-                ? outcome.Result!
-                : throw guard.Surface(outcome.Exception, context, time.GetElapsedTime(started), cancellationToken);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
+        return GuardAsync(PipelineKeys.Execute, null, (this, state, operation), ExecuteAttemptAsync, cancellationToken);
     }
 
-    private async ValueTask<NpgsqlConnection> OpenCoreAsync(TimeSpan? budget, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs attempts through the guard: a pooled context, the pipeline's outcome API (no exception thrown and caught
+    /// inside), and one exception for the caller when it failed. Shared by open and execute.
+    /// </summary>
+    internal async ValueTask<T> GuardAsync<TState, T>(string operation, TimeSpan? budget, TState state,
+        Func<ResilienceContext, TState, ValueTask<Outcome<T>>> attempt, CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
-        var context = ResilienceContextPool.Shared.Get(PipelineKeys.Open, cancellationToken);
-        if (budget is { } value)
-        {
-            context.Properties.Set(PipelineKeys.Budget, value);
-        }
-
+        var timed = ReferenceEquals(operation, PipelineKeys.Open) && instruments.OpenDuration.Enabled;
+        var started = timed ? time.GetTimestamp() : 0;
+        var context = guard.Rent(operation, budget, cancellationToken);
         try
         {
-            var outcome = await guard.Pipeline.ExecuteOutcomeAsync(static (ctx, self) => self.OpenAttemptAsync(ctx), context, this).ConfigureAwait(false);
-            instruments.OpenDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
+            var outcome = await guard.Pipeline.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
+            if (timed)
+            {
+                instruments.OpenDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
+            }
+
             return outcome.Exception is null
                 ? outcome.Result!
-                : throw guard.Surface(outcome.Exception, context, time.GetElapsedTime(started), cancellationToken);
+                : throw guard.Surface(outcome.Exception, context, cancellationToken);
         }
         finally
         {
-            ResilienceContextPool.Shared.Return(context);
+            GuardedPipeline.Return(context);
         }
     }
+
+    private ValueTask<NpgsqlConnection> OpenCoreAsync(TimeSpan? budget, CancellationToken cancellationToken) =>
+        GuardAsync(PipelineKeys.Open, budget, this, static (context, self) => self.OpenAttemptAsync(context), cancellationToken);
 
     /// <summary>
     /// One attempt to open. A pooled rental completes synchronously without allocating; a physical connect is
     /// awaited with <c>WaitAsync</c> so the attempt ends at its deadline even when Npgsql cannot be cancelled
     /// (a synchronous DNS lookup), and a connection that arrives after that is disposed, not leaked.
     /// </summary>
-    private async ValueTask<Outcome<NpgsqlConnection>> OpenAttemptAsync(ResilienceContext context)
+    private ValueTask<Outcome<NpgsqlConnection>> OpenAttemptAsync(ResilienceContext context)
     {
         var waitStarts = pool.WaitStarts;
         ValueTask<NpgsqlConnection> pending;
         try
         {
             pending = inner.OpenConnectionAsync(context.CancellationToken);
-            if (pending.IsCompletedSuccessfully)
-            {
-                return Outcome.FromResult(pending.Result);
-            }
         }
 #pragma warning disable CA1031 // Failures are outcomes here: the pipeline classifies them.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return Outcome.FromException<NpgsqlConnection>(ex);
+            return new ValueTask<Outcome<NpgsqlConnection>>(Outcome.FromException<NpgsqlConnection>(ex));
         }
 
-        var task = pending.AsTask();
+        return pending.IsCompletedSuccessfully
+            ? new ValueTask<Outcome<NpgsqlConnection>>(Outcome.FromResult(pending.Result))
+            : AwaitOpenAsync(pending.AsTask(), waitStarts, context.CancellationToken);
+    }
+
+    private async ValueTask<Outcome<NpgsqlConnection>> AwaitOpenAsync(Task<NpgsqlConnection> task, int waitStarts, CancellationToken cancellationToken)
+    {
         try
         {
-            return Outcome.FromResult(await task.WaitAsync(context.CancellationToken).ConfigureAwait(false));
+            return Outcome.FromResult(await task.WaitAsync(cancellationToken).ConfigureAwait(false));
         }
 #pragma warning disable CA1031
         catch (Exception ex)

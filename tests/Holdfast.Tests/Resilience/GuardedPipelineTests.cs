@@ -35,7 +35,7 @@ public sealed class GuardedPipelineTests
         Assert.Equal(TimeSpan.Zero, refused.Elapsed);
         Assert.Equal(5, attempts);
         var surfaced = Assert.IsType<DatabaseUnavailableException>(
-            harness.Guard.Surface(refused.Outcome.Exception!, refused.Context, refused.Elapsed, CancellationToken.None));
+            harness.Guard.Surface(refused.Outcome.Exception!, refused.Context, CancellationToken.None));
         Assert.Equal(TimeSpan.FromSeconds(60), surfaced.RetryAfter);
         Assert.Contains("Refused", surfaced.Message, StringComparison.Ordinal);
     }
@@ -101,7 +101,7 @@ public sealed class GuardedPipelineTests
         {
             var run = await harness.RunAsync(_ => { attempts++; return Fail(PipelineHarness.WrongPassword()); });
             Assert.Equal(TimeSpan.Zero, run.Elapsed);
-            var surfaced = Assert.IsType<DatabaseConnectionException>(harness.Guard.Surface(run.Outcome.Exception!, run.Context, run.Elapsed, CancellationToken.None));
+            var surfaced = Assert.IsType<DatabaseConnectionException>(harness.Guard.Surface(run.Outcome.Exception!, run.Context, CancellationToken.None));
             Assert.Equal(FailureKind.AuthenticationFailed, surfaced.Failure.Kind);
             Assert.Equal(1, surfaced.Attempts);
         }
@@ -146,7 +146,7 @@ public sealed class GuardedPipelineTests
         Assert.IsType<TimeoutRejectedException>(run.Outcome.Exception);
         Assert.InRange(run.Elapsed, budget - TimeSpan.FromMilliseconds(20), budget + TimeSpan.FromMilliseconds(20));
         Assert.InRange(attempts, 3, 5);
-        var surfaced = Assert.IsType<DatabaseConnectionException>(harness.Guard.Surface(run.Outcome.Exception!, run.Context, run.Elapsed, CancellationToken.None));
+        var surfaced = Assert.IsType<DatabaseConnectionException>(harness.Guard.Surface(run.Outcome.Exception!, run.Context, CancellationToken.None));
         Assert.True(surfaced.BudgetExhausted);
         Assert.Equal(FailureKind.Timeout, surfaced.Failure.Kind);
         Assert.Equal(attempts, surfaced.Attempts);
@@ -180,7 +180,7 @@ public sealed class GuardedPipelineTests
         using var cancel = new CancellationTokenSource();
         await cancel.CancelAsync();
 
-        var surfaced = harness.Guard.Surface(new OperationCanceledException(), ResilienceContextPool.Shared.Get(TestContext.Current.CancellationToken), TimeSpan.Zero, cancel.Token);
+        var surfaced = harness.Guard.Surface(new OperationCanceledException(), ResilienceContextPool.Shared.Get(TestContext.Current.CancellationToken), cancel.Token);
 
         Assert.IsType<OperationCanceledException>(surfaced);
     }

@@ -57,7 +57,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
     /// </summary>
     public async Task<Run> RunAsync(Func<ResilienceContext, ValueTask<Outcome<int>>> attempt, TimeSpan? step = null, string operation = PipelineKeys.Open)
     {
-        var context = ResilienceContextPool.Shared.Get(operation, TestContext.Current.CancellationToken);
+        var context = Guard.Rent(operation, null, TestContext.Current.CancellationToken);
         var started = Time.GetUtcNow();
         DateTimeOffset? completedAt = null;
         var task = Guard.Pipeline.ExecuteOutcomeAsync(static (ctx, a) => a(ctx), context, attempt).AsTask();

@@ -17,7 +17,7 @@ public sealed class HoldfastInstrumentsTests(PostgresFixture fixture)
         using var recorder = new Recorder(harness.Meter);
 
         var run = await harness.RunAsync(_ => new ValueTask<Outcome<int>>(Outcome.FromException<int>(PipelineHarness.Refused())));
-        harness.Guard.Surface(run.Outcome.Exception!, run.Context, run.Elapsed, CancellationToken.None);
+        harness.Guard.Surface(run.Outcome.Exception!, run.Context, CancellationToken.None);
         recorder.Listener.RecordObservableInstruments();
 
         Assert.Equal(5, recorder.Sum("holdfast.connection.failures", "holdfast.failure.kind", "refused"));

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Holdfast.Resilience;
+using Holdfast.Testing;
+using Holdfast.Timeouts;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+
+namespace Holdfast.Benchmarks;
+
+/// <summary>How fast a failure reaches the caller: the cases where Holdfast should be orders of magnitude faster.</summary>
+internal static class FailureBenchmarks
+{
+    /// <summary>
+    /// auth-failure-detect: a wrong password. The baseline is the naive pipeline teams write first: a budget timeout
+    /// and a retry of every exception with the same backoff, which retries the wrong password until the budget ends.
+    /// Holdfast knows 28P01 is permanent and reports it after one attempt.
+    /// </summary>
+    public static async Task<BenchResult> AuthFailureAsync(LocalPostgres postgres, BenchSettings settings)
+    {
+        var url = $"postgres://{postgres.Username}:wrong@{postgres.Host}:{postgres.Port}/{postgres.Database}?application_name=bench-auth";
+        await using var raw = Configuration.DatabaseEndpoint.Parse(url).CreateDataSourceBuilder().Build();
+        var naive = new ResiliencePipelineBuilder()
+            .AddTimeout(settings.NaiveBudget)
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(250),
+                MaxDelay = TimeSpan.FromSeconds(10),
+            })
+            .Build();
+        var baseline = await TimeFailureAsync(async () => await naive.ExecuteAsync(async ct =>
+        {
+            await using var connection = await raw.OpenConnectionAsync(ct);
+        }));
+
+        await using var guarded = new HoldfastDataSourceBuilder(url)
+            .UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Development, TimeoutProfile.Development with { Pool = settings.NaiveBudget }))
+            .Configure(o => o.Name = "bench-auth")
+            .Build();
+        var samples = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            samples.Add(await TimeFailureAsync(async () =>
+            {
+                await using var connection = await guarded.OpenConnectionAsync();
+            }));
+        }
+
+        return BenchResult.Of("auth-failure-detect", baseline, Median(samples), "ms");
+    }
+
+    /// <summary>
+    /// open-breaker-reject: the database path is blackholed. Raw Npgsql waits out its connect Timeout on every call;
+    /// Holdfast, once the breaker has opened, refuses at once (the mean of many refused calls).
+    /// </summary>
+    public static async Task<BenchResult> OpenBreakerRejectAsync(LocalPostgres postgres, BenchSettings settings)
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        proxy.Blackhole();
+        var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{proxy.Host}:{proxy.Port}/{postgres.Database}";
+        var rawBuilder = new NpgsqlConnectionStringBuilder(Configuration.DatabaseEndpoint.Parse(url).ToConnectionStringBuilder().ConnectionString)
+        {
+            Timeout = (int)settings.RawConnectTimeout.TotalSeconds,
+        };
+        await using var raw = NpgsqlDataSource.Create(rawBuilder);
+        var baseline = await TimeFailureAsync(async () =>
+        {
+            await using var connection = await raw.OpenConnectionAsync();
+        });
+
+        await using var guarded = new HoldfastDataSourceBuilder(url)
+            .UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Development, TimeoutProfile.Seconds(10, 1, 2, 2, 1)))
+            .Configure(o =>
+            {
+                o.Name = "bench-breaker";
+                o.AttemptTimeout.FirstAttempt = TimeSpan.FromMilliseconds(200);
+            })
+            .Build();
+        while (guarded.Status.State != BreakerState.Open)
+        {
+            await TimeFailureAsync(async () =>
+            {
+                await using var connection = await guarded.OpenConnectionAsync();
+            });
+        }
+
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < settings.Rejections; i++)
+        {
+            try
+            {
+                await using var connection = await guarded.OpenConnectionAsync();
+            }
+            catch (DatabaseUnavailableException)
+            {
+            }
+        }
+
+        return BenchResult.Of("open-breaker-reject", baseline, watch.Elapsed.TotalMilliseconds / settings.Rejections, "ms");
+    }
+
+    private static async Task<double> TimeFailureAsync(Func<Task> call)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            await call();
+            throw new InvalidOperationException("The call was expected to fail.");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or Polly.Timeout.TimeoutRejectedException)
+        {
+            return watch.Elapsed.TotalMilliseconds;
+        }
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Holdfast.Benchmarks;
+using Holdfast.Resilience;
+using Holdfast.Testing;
+using Holdfast.Timeouts;
+using Npgsql;
+using Spectre.Console;
+
+// bench/run [--quick] [--only NAME-PREFIX] [--out FILE]: every benchmark side by side with its baseline, in one run,
+// against one LocalPostgres.
+var settings = BenchSettings.From(args);
+var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("bench", "results.json");
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+bool Selected(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
+var results = new List<BenchResult>();
+
+AnsiConsole.MarkupLine($"[bold]Holdfast benchmarks[/] ({(settings.Quick ? "quick" : "full")}, {Environment.ProcessorCount} cores, .NET {Environment.Version})");
+if (Selected("pipeline-overhead"))
+{
+    AnsiConsole.MarkupLine("[grey]pipeline-overhead (BenchmarkDotNet, in process) ...[/]");
+    results.AddRange(PipelineOverhead(settings));
+}
+
+await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { MaxConnections = 60 }))
+{
+    var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{postgres.Port}/{postgres.Database}";
+    var endpoint = Holdfast.Configuration.DatabaseEndpoint.Parse(url);
+    var rawBuilder = endpoint.CreateDataSourceBuilder();
+    rawBuilder.ConnectionStringBuilder.MaxPoolSize = 20;
+    rawBuilder.ConnectionStringBuilder.ApplicationName = "bench-raw";
+    await using var raw = rawBuilder.Build();
+    var guardedBuilder = new HoldfastDataSourceBuilder(endpoint).UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Development)).Configure(o => o.Name = "bench-holdfast");
+    guardedBuilder.Npgsql.ConnectionStringBuilder.MaxPoolSize = 20;
+    await using var guarded = guardedBuilder.Build();
+
+    foreach (var concurrency in new[] { 1, 16 }.Where(c => Selected($"select1-throughput-c{c}")))
+    {
+        AnsiConsole.MarkupLine($"[grey]select1-throughput-c{concurrency} ...[/]");
+        results.Add(await Throughput.MeasureAsync($"select1-throughput-c{concurrency}", concurrency, raw, guarded, settings));
+    }
+
+    if (Selected("auth-failure-detect"))
+    {
+        AnsiConsole.MarkupLine("[grey]auth-failure-detect ...[/]");
+        results.Add(await FailureBenchmarks.AuthFailureAsync(postgres, settings));
+    }
+
+    if (Selected("open-breaker-reject"))
+    {
+        AnsiConsole.MarkupLine("[grey]open-breaker-reject ...[/]");
+        results.Add(await FailureBenchmarks.OpenBreakerRejectAsync(postgres, settings));
+    }
+}
+
+var table = new Table().AddColumns("benchmark", "baseline", "holdfast", "unit", "ratio (holdfast / baseline)");
+foreach (var r in results)
+{
+    table.AddRow(r.Name, r.Baseline.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+        r.Holdfast.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), r.Unit,
+        r.Ratio?.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) ?? "n/a");
+}
+
+AnsiConsole.Write(table);
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+await File.WriteAllTextAsync(output, JsonSerializer.Serialize(results, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+AnsiConsole.MarkupLine($"written to {Markup.Escape(output)}");
+
+static IEnumerable<BenchResult> PipelineOverhead(BenchSettings settings)
+{
+    var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance);
+    job = settings.Quick ? job.WithWarmupCount(3).WithIterationCount(8) : job.WithWarmupCount(6).WithIterationCount(20);
+    var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableLogFile)
+        .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "holdfast-bench"));
+    var summary = BenchmarkRunner.Run<PipelineOverheadBenchmarks>(config);
+    var plain = Report(summary, nameof(PipelineOverheadBenchmarks.PlainPolly));
+    var holdfast = Report(summary, nameof(PipelineOverheadBenchmarks.Holdfast));
+    yield return BenchResult.Of("pipeline-overhead", plain.ResultStatistics!.Mean, holdfast.ResultStatistics!.Mean, "ns/call");
+    yield return BenchResult.Of("pipeline-overhead-alloc", plain.GcStats.GetBytesAllocatedPerOperation(plain.BenchmarkCase) ?? 0,
+        holdfast.GcStats.GetBytesAllocatedPerOperation(holdfast.BenchmarkCase) ?? 0, "bytes/call");
+}
+
+static BenchmarkReport Report(Summary summary, string method) =>
+    summary.Reports.Single(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method);
