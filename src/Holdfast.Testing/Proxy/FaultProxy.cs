@@ -20,6 +20,7 @@ public sealed class FaultProxy : IAsyncDisposable
 {
     private readonly EndPoint upstream;
     private readonly ConcurrentDictionary<ProxiedConnection, byte> connections = new();
+    private readonly ConcurrentDictionary<Task, byte> handlers = new();
     private readonly Lock gate = new();
     private readonly CancellationTokenSource lifetime = new();
     private Socket? listener;
@@ -96,7 +97,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops listening, resets every open connection and waits until their handlers have finished.</summary>
     public async ValueTask DisposeAsync()
     {
         if (lifetime.IsCancellationRequested)
@@ -113,6 +114,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
         ResetOpenConnections();
         await acceptLoop.ConfigureAwait(false);
+        await Task.WhenAll(handlers.Keys).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         lifetime.Dispose();
     }
 
@@ -171,7 +173,9 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             Interlocked.Increment(ref accepted);
-            _ = Task.Run(() => HandleAsync(client));
+            var handler = Task.Run(() => HandleAsync(client));
+            handlers.TryAdd(handler, 0);
+            _ = handler.ContinueWith(t => handlers.TryRemove(t, out _), TaskScheduler.Default);
         }
     }
 

@@ -123,7 +123,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
     {
         get
         {
-            var (idle, busy, max) = NpgsqlPoolReader.Read(Name);
+            var (idle, busy, max) = pool.ReadUsage();
             return new PoolUsage(idle, busy, max, pool.Pending);
         }
     }

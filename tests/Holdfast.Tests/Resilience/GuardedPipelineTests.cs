@@ -7,6 +7,7 @@ using Polly.Timeout;
 namespace Holdfast.Tests.Resilience;
 
 /// <summary>The pipeline's state machine on a fake clock: breaker, retries, budgets, recovery.</summary>
+[Collection(FakeClockCollection.Name)]
 public sealed class GuardedPipelineTests
 {
     private static ValueTask<Outcome<int>> Fail(Exception exception) => new(Outcome.FromException<int>(exception));

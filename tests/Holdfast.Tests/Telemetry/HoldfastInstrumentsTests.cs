@@ -8,6 +8,7 @@ using Polly;
 
 namespace Holdfast.Tests.Telemetry;
 
+[Collection(Resilience.FakeClockCollection.Name)]
 public sealed class HoldfastInstrumentsTests(PostgresFixture fixture)
 {
     [Fact]
