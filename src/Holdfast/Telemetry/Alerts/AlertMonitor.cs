@@ -6,8 +6,9 @@ namespace Holdfast.Telemetry;
 
 /// <summary>
 /// Evaluates samples against alert rules and delivers level changes to sinks. Evaluation is synchronous and
-/// cheap; delivery runs on a background reader, one alert at a time, each bounded by <see cref="DeliveryTimeout"/>,
-/// and a sink that throws is logged, never rethrown.
+/// cheap; delivery runs on a background reader, one alert at a time, to every sink at once, each bounded by
+/// <see cref="DeliveryTimeout"/>: a slow or hanging sink delays no other sink, and a sink that throws is logged,
+/// never rethrown.
 /// </summary>
 public sealed class AlertMonitor : IAsyncDisposable
 {
@@ -104,13 +105,13 @@ public sealed class AlertMonitor : IAsyncDisposable
         return changes;
     }
 
-    /// <inheritdoc />
+    /// <summary>Delivers what is queued (at most one delivery timeout per queued alert), then stops.</summary>
     public async ValueTask DisposeAsync()
     {
         queue.Writer.TryComplete();
         try
         {
-            await delivery.WaitAsync(DeliveryTimeout).ConfigureAwait(false);
+            await delivery.WaitAsync(DeliveryTimeout * (queue.Reader.Count + 1)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -124,21 +125,23 @@ public sealed class AlertMonitor : IAsyncDisposable
     {
         await foreach (var alert in queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            foreach (var sink in sinks)
-            {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-                deadline.CancelAfter(DeliveryTimeout);
-                try
-                {
-                    await sink.SendAsync(alert, deadline.Token).AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
-                }
+            await Task.WhenAll(sinks.Select(sink => SendAsync(sink, alert))).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendAsync(IAlertSink sink, HoldfastAlert alert)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        deadline.CancelAfter(DeliveryTimeout);
+        try
+        {
+            await sink.SendAsync(alert, deadline.Token).AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
 #pragma warning disable CA1031 // A sink must never break Holdfast: its failure is logged and delivery goes on.
-                catch (Exception ex)
+        catch (Exception ex)
 #pragma warning restore CA1031
-                {
-                    Log.AlertSinkFailed(logger, ex, sink.GetType().Name, alert.Rule);
-                }
-            }
+        {
+            Log.AlertSinkFailed(logger, ex, sink.GetType().Name, alert.Rule);
         }
     }
 }
