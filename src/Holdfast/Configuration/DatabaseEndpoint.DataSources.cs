@@ -51,10 +51,11 @@ public sealed partial class DatabaseEndpoint
     /// <c>-admin</c>), so it never competes with request traffic and is told apart in <c>pg_stat_activity</c>.
     /// </summary>
     /// <param name="maxPoolSize">The admin pool's size; 2 by default.</param>
-    public NpgsqlDataSourceBuilder CreateAdminDataSourceBuilder(int maxPoolSize = 2)
+    /// <param name="applicationName">The application's name, before the suffix; by default the source's, else the entry assembly's.</param>
+    public NpgsqlDataSourceBuilder CreateAdminDataSourceBuilder(int maxPoolSize = 2, string? applicationName = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPoolSize, 1);
-        var builder = ToConnectionStringBuilder((ApplicationName ?? DefaultApplicationName) + AdminApplicationSuffix);
+        var builder = ToConnectionStringBuilder((applicationName ?? ApplicationName ?? DefaultApplicationName) + AdminApplicationSuffix);
         builder.MaxPoolSize = maxPoolSize;
         builder.MinPoolSize = 0;
         return new NpgsqlDataSourceBuilder(builder.ConnectionString);

@@ -40,7 +40,9 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         var options = settings.Options;
         time = options.TimeProvider;
         sourceTag = new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, settings.Name);
-        Pipeline = new ResiliencePipelineBuilder { Name = settings.Name, TimeProvider = time }
+        var builder = new ResiliencePipelineBuilder { Name = settings.Name, TimeProvider = time };
+        options.ConfigurePipeline?.Invoke(builder);
+        Pipeline = builder
             .AddRetry(new RetryStrategyOptions
             {
                 Name = "retry",

@@ -71,7 +71,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
 
         inner = npgsql.Build();
         var probe = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false };
-        probeSource = NpgsqlDataSource.Create(probe);
+        probeSource = new NpgsqlDataSourceBuilder(probe.ConnectionString) { Name = Name + "-recovery" }.Build();
 
         var rules = options.AlertRules.Count > 0 ? options.AlertRules : [AlertRule.ConnectTimeFor(Timeouts.Environment)];
         var sinks = options.AlertSinks.Count > 0 ? options.AlertSinks
@@ -93,6 +93,9 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
             Logger = logger,
         });
     }
+
+    /// <summary>The options the data source was built with.</summary>
+    public HoldfastDataSourceOptions Options => options;
 
     /// <summary>The data source's name: Npgsql's pool name and the <c>holdfast.data_source</c> tag.</summary>
     public string Name { get; }

@@ -54,6 +54,15 @@ public sealed class HoldfastDataSourceOptions
 
     /// <summary>The instruments to report to; <see cref="HoldfastInstruments.Shared"/> when null.</summary>
     public HoldfastInstruments? Instruments { get; set; }
+
+    /// <summary>
+    /// Runs on the Polly pipeline builder before Holdfast adds its strategies, e.g. to turn on Polly's own telemetry
+    /// (<c>ConfigureTelemetry</c> from Polly.Extensions). Adding strategies here puts them outside Holdfast's.
+    /// </summary>
+    public Action<Polly.ResiliencePipelineBuilder>? ConfigurePipeline { get; set; }
+
+    /// <summary>Every value outside its stated range, and every rule across values that is broken, each naming its setting.</summary>
+    public IReadOnlyList<Configuration.ConfigurationProblem> Validate() => [.. HoldfastDataSourceOptionsValidator.Validate(this)];
 }
 
 /// <summary>Backoff between retries (exponential with jitter, see <see cref="Backoff"/>).</summary>

@@ -1,0 +1,116 @@
+using Holdfast.Faults;
+using Holdfast.Resilience;
+using Npgsql;
+
+namespace Holdfast.AspNetCore.Health;
+
+/// <summary>
+/// Probes the database for health checks: a connection from the health pool (its own application name, at most
+/// <see cref="HealthProbeOptions.MaxConnections"/> connections) and <c>SELECT 1</c>, within the health-check timeout.
+/// Any number of concurrent callers share one probe in flight and its result for <see cref="HealthProbeOptions.CacheDuration"/>;
+/// the probe's connection is disposed with <c>await using</c>, never closed while in use. A successful probe while the
+/// guarded data source's circuit is open closes it: the database answers again, so service follows it back now.
+/// </summary>
+internal sealed class DatabaseProbe : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource healthSource;
+    private readonly HoldfastDataSource dataSource;
+    private readonly HealthProbeOptions options;
+    private readonly TimeProvider time;
+    private readonly Lock gate = new();
+    private Task<DatabaseProbeResult>? current;
+    private long completedAt;
+
+    public DatabaseProbe(HoldfastDataSource dataSource, HealthProbeOptions options)
+    {
+        this.dataSource = dataSource;
+        this.options = options;
+        time = dataSource.Options.TimeProvider;
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.Inner.ConnectionString)
+        {
+            Password = dataSource.Endpoint.ToConnectionStringBuilder().Password,
+            ApplicationName = ApplicationName(dataSource),
+            MaxPoolSize = options.MaxConnections,
+            MinPoolSize = 0,
+            Timeout = Holdfast.Configuration.DatabaseEndpoint.ToNpgsqlTimeoutSeconds(dataSource.EffectiveTimeouts.HealthCheck),
+        };
+        healthSource = new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = dataSource.Name + "-health" }.Build();
+    }
+
+    /// <summary>The application name of health probes: the service's plus <c>-health</c>.</summary>
+    public static string ApplicationName(HoldfastDataSource dataSource) =>
+        new NpgsqlConnectionStringBuilder(dataSource.Inner.ConnectionString).ApplicationName + "-health";
+
+    /// <summary>The last completed probe, if any.</summary>
+    public DatabaseProbeResult? Last => current is { IsCompletedSuccessfully: true } task ? task.Result : null;
+
+    /// <summary>The shared probe: the one in flight, or a fresh enough result, or a new one.</summary>
+    public Task<DatabaseProbeResult> ProbeAsync()
+    {
+        lock (gate)
+        {
+            if (current is { } task && (!task.IsCompleted || time.GetElapsedTime(Interlocked.Read(ref completedAt)) < options.CacheDuration))
+            {
+                return task;
+            }
+
+            return current = RunAsync();
+        }
+    }
+
+    public ValueTask DisposeAsync() => healthSource.DisposeAsync();
+
+    private async Task<DatabaseProbeResult> RunAsync()
+    {
+        await Task.Yield();
+        var started = time.GetTimestamp();
+        var timeout = dataSource.EffectiveTimeouts.HealthCheck;
+        DatabaseProbeResult result;
+        try
+        {
+            using var deadline = new CancellationTokenSource(timeout, time);
+            await ProbeOnceAsync(deadline.Token).ConfigureAwait(false);
+            result = new DatabaseProbeResult(true, time.GetElapsedTime(started), time.GetUtcNow(), null);
+            if (dataSource.Status.State is BreakerState.Open or BreakerState.HalfOpen)
+            {
+                await dataSource.CloseCircuitAsync().ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // A health probe never throws into the application: its failure is the result.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var failure = ex is OperationCanceledException or TimeoutException
+                ? FailureClassifier.FromKind(FailureKind.Timeout, $"no answer within the {timeout.TotalSeconds:0.###} s health-check timeout", dataSource.Endpoint)
+                : FailureClassifier.Classify(ex, dataSource.Endpoint);
+            result = new DatabaseProbeResult(false, time.GetElapsedTime(started), time.GetUtcNow(), failure);
+        }
+
+        Interlocked.Exchange(ref completedAt, time.GetTimestamp());
+        return result;
+    }
+
+    private async Task ProbeOnceAsync(CancellationToken cancellationToken)
+    {
+        var opening = healthSource.OpenConnectionAsync(cancellationToken).AsTask();
+        NpgsqlConnection connection;
+        try
+        {
+            // Npgsql cannot cancel a connect during start-up and authentication: the probe ends at its deadline
+            // anyway, and a connection that arrives later is disposed, not leaked.
+            connection = await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _ = opening.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Holdfast.Resilience;
+using Holdfast.Startup;
+using Holdfast.Telemetry;
+using Holdfast.Timeouts;
+
+namespace Holdfast.AspNetCore.Health;
+
+/// <summary>The JSON of <c>/health</c>: everything an operator needs to see at once; never a password.</summary>
+internal sealed record HealthDocument(
+    string Status,
+    string Environment,
+    IReadOnlyDictionary<string, string> Checks,
+    StartupSection Startup,
+    TimeoutsSection Timeouts,
+    CircuitSection Circuit,
+    LatencySection ConnectLatency,
+    PoolUsage Pool,
+    ProbeSection? Database,
+    IReadOnlyList<AlertSection> Alerts,
+    TrendSection Trend)
+{
+    public static HealthDocument Create(string status, IReadOnlyDictionary<string, string> checks, StartupOrchestrator startup,
+        HoldfastDataSource dataSource, DatabaseProbeResult? probe)
+    {
+        var report = startup.Report;
+        var circuit = dataSource.Status;
+        var latency = dataSource.ConnectLatency;
+        var trend = dataSource.History.Trend(TimeSpan.FromHours(1), TimeSpan.FromHours(24));
+        return new HealthDocument(
+            status,
+            report.Environment.ToName(),
+            checks,
+            new StartupSection(report.Outcome.ToString(), report.Bypass?.Rule, report.StartedAt, report.CompletedAt, report.RecoveredAt,
+                report.RecoveryAttempts, [.. report.Phases.Select(p => new PhaseSection(p.Name, p.Kind.ToString(), p.Status.ToString(),
+                    p.Budget.TotalSeconds, Math.Round(p.Duration.TotalMilliseconds, 1), p.Failure?.Kind.ToString(), p.Failure?.Diagnosis))]),
+            new TimeoutsSection(
+                report.Timeouts.ToDictionary(t => t.Kind.ToString(), t => new TimeoutValue(t.Value.TotalSeconds, t.Source)),
+                dataSource.ExplainTimeouts().ToDictionary(e => e.Kind.ToString(), e => new EffectiveTimeout(e.Final.TotalSeconds, e.Reason))),
+            new CircuitSection(circuit.State.ToString(), circuit.ConsecutiveFailures, circuit.LastFailure?.Kind.ToString(),
+                circuit.LastFailure?.Message, circuit.LastFailure?.Diagnosis, circuit.LastFailureAt, circuit.NextProbeIn?.TotalSeconds),
+            new LatencySection(latency.Count, Ms(latency.Summary.P50), Ms(latency.Summary.P95), Ms(latency.Summary.P99), Ms(latency.Summary.Max)),
+            dataSource.PoolUsage,
+            probe is null ? null : new ProbeSection(probe.Answers, Math.Round(probe.Latency.TotalMilliseconds, 1), probe.CheckedAt, probe.Failure?.Kind.ToString()),
+            [.. dataSource.ActiveAlerts.Select(a => new AlertSection(a.Rule, a.Level.ToString(), a.Value.TotalSeconds, a.Threshold.TotalSeconds, a.At))],
+            new TrendSection(trend.Direction.ToString(), trend.P95Ratio, trend.Recent.Count, trend.Baseline.Count, trend.RecentFailures, trend.BaselineFailures));
+    }
+
+    private static double Ms(TimeSpan value) => Math.Round(value.TotalMilliseconds, 2);
+}
+
+internal sealed record StartupSection(string Outcome, string? Bypass, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+    DateTimeOffset? RecoveredAt, int RecoveryAttempts, IReadOnlyList<PhaseSection> Phases);
+
+internal sealed record PhaseSection(string Name, string Kind, string Status, double BudgetSeconds, double DurationMs, string? FailureKind, string? Diagnosis);
+
+internal sealed record TimeoutsSection(IReadOnlyDictionary<string, TimeoutValue> Configured, IReadOnlyDictionary<string, EffectiveTimeout> Effective);
+
+internal sealed record TimeoutValue(double Seconds, string Source);
+
+internal sealed record EffectiveTimeout(double Seconds, string Reason);
+
+internal sealed record CircuitSection(string State, int ConsecutiveFailures, string? LastFailureKind, string? LastFailureMessage,
+    string? LastFailureDiagnosis, DateTimeOffset? LastFailureAt, double? NextProbeInSeconds);
+
+internal sealed record LatencySection(int Samples, double P50Ms, double P95Ms, double P99Ms, double MaxMs);
+
+internal sealed record ProbeSection(bool Answers, double LatencyMs, DateTimeOffset CheckedAt, string? FailureKind);
+
+internal sealed record AlertSection(string Rule, string Level, double ValueSeconds, double ThresholdSeconds, DateTimeOffset At);
+
+internal sealed record TrendSection(string Direction, double? P95Ratio, long RecentSamples, long BaselineSamples, long RecentFailures, long BaselineFailures);

@@ -1,0 +1,67 @@
+using Holdfast.Resilience;
+using Holdfast.Startup;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Holdfast.AspNetCore.Health;
+
+/// <summary>The tags that route Holdfast's checks to <c>/health/live</c>, <c>/health/ready</c> and <c>/health/startup</c>.</summary>
+public static class HoldfastHealthTags
+{
+    /// <summary>Every Holdfast check.</summary>
+    public const string All = "holdfast";
+
+    /// <summary>Liveness: the process runs.</summary>
+    public const string Live = "live";
+
+    /// <summary>Readiness: started, circuit not open, database answering.</summary>
+    public const string Ready = "ready";
+
+    /// <summary>Start-up: the phases have run (ready or degraded).</summary>
+    public const string Startup = "startup";
+}
+
+/// <summary>The process runs. It never touches the database: a database outage must not get the container killed.</summary>
+internal sealed class LivenessCheck : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(HealthCheckResult.Healthy("the process is running"));
+}
+
+/// <summary>Start-up has decided: healthy when ready, degraded when started without the database, unhealthy while starting or failed.</summary>
+internal sealed class StartupCheck(StartupOrchestrator startup) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var report = startup.Report;
+        return Task.FromResult(report.Outcome switch
+        {
+            StartupOutcome.Ready => HealthCheckResult.Healthy("every start-up phase succeeded"),
+            StartupOutcome.Degraded => HealthCheckResult.Degraded($"started degraded: {report.Bypass?.Rule}"),
+            StartupOutcome.Failed => HealthCheckResult.Unhealthy($"start-up failed in {report.FirstFailure?.Name}"),
+            _ => HealthCheckResult.Unhealthy("starting"),
+        });
+    }
+}
+
+/// <summary>Ready: start-up done, and the database answers the (shared, cached) probe, which also closes an open circuit.</summary>
+internal sealed class ReadinessCheck(StartupOrchestrator startup, HoldfastDataSource dataSource, DatabaseProbe probe) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var report = startup.Report;
+        if (report.Outcome != StartupOutcome.Ready)
+        {
+            return HealthCheckResult.Unhealthy($"start-up is {report.Outcome.ToString().ToLowerInvariant()}");
+        }
+
+        var result = await probe.ProbeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!result.Answers)
+        {
+            return HealthCheckResult.Unhealthy($"the database does not answer: {result.Failure?.Kind}");
+        }
+
+        return dataSource.Status.IsOpen
+            ? HealthCheckResult.Unhealthy("the circuit is open")
+            : HealthCheckResult.Healthy($"the database answered in {result.Latency.TotalMilliseconds:0.#} ms");
+    }
+}

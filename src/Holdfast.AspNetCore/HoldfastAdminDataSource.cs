@@ -1,0 +1,17 @@
+using Npgsql;
+
+namespace Holdfast.AspNetCore;
+
+/// <summary>
+/// The admin data source: its own small pool and its own application name (<c>{app}-admin</c>), for schema set-up and
+/// migrations, so they never compete with request traffic and are told apart in <c>pg_stat_activity</c>.
+/// </summary>
+/// <param name="dataSource">The Npgsql data source.</param>
+public sealed class HoldfastAdminDataSource(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    /// <summary>The Npgsql data source.</summary>
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

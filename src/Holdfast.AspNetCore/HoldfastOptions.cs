@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+using Holdfast.Resilience;
+using Holdfast.Startup;
+
+namespace Holdfast.AspNetCore;
+
+/// <summary>
+/// Holdfast in a host. The endpoint (ConnectionStrings:Database, DATABASE_URL, POSTGRES_*), the timeouts
+/// (<c>Holdfast:Timeouts</c>), pressure (<c>Holdfast:Pressure</c>) and <c>BYPASS_STARTUP_VALIDATION</c> come from
+/// configuration; everything else is set in code with the <c>AddHoldfast</c> callback.
+/// </summary>
+public sealed class HoldfastOptions
+{
+    /// <summary>The application name in <c>pg_stat_activity</c>; default: the URL's <c>application_name</c>, else the entry assembly's name.</summary>
+    public string? ApplicationName { get; set; }
+
+    /// <summary>How the guarded data source retries, breaks and alerts.</summary>
+    public HoldfastDataSourceOptions DataSource { get; } = new();
+
+    /// <summary>How start-up runs.</summary>
+    public StartupOptions Startup { get; } = new();
+
+    /// <summary>How health probes run.</summary>
+    public HealthProbeOptions Health { get; } = new();
+
+    /// <summary>Whether Holdfast's, Npgsql's and Polly's meters are exported through OpenTelemetry (for <c>/metrics</c>).</summary>
+    /// <value>true by default.</value>
+    public bool Metrics { get; set; } = true;
+}
+
+/// <summary>Health probes of the database.</summary>
+public sealed class HealthProbeOptions
+{
+    /// <summary>How long a probe's result is reused; concurrent health requests also share one probe in flight.</summary>
+    /// <value>1 s by default; from 0 to 1 min.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The health pool's size: health probes never use more connections than this.</summary>
+    /// <value>2 by default; from 1 to 10.</value>
+    [Range(1, 10)]
+    public int MaxConnections { get; set; } = 2;
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics.Metrics;
+using Holdfast.AspNetCore;
+using Holdfast.AspNetCore.Health;
+using Holdfast.AspNetCore.Hosting;
+using Holdfast.AspNetCore.Http;
+using Holdfast.Configuration;
+using Holdfast.Resilience;
+using Holdfast.Startup;
+using Holdfast.Telemetry;
+using Holdfast.Timeouts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Polly;
+using Polly.Telemetry;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Holdfast in a host.</summary>
+public static class HoldfastServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers Holdfast from configuration: the guarded <see cref="HoldfastDataSource"/>, the
+    /// <see cref="HoldfastAdminDataSource"/>, the deterministic start-up (a hosted service; its
+    /// <see cref="StartupReport"/> through <see cref="StartupOrchestrator"/>), health checks for
+    /// <c>MapHoldfastHealth()</c>, the 503 exception handler and, unless turned off, OpenTelemetry metrics for
+    /// <c>MapHoldfastMetrics()</c>. Everything is validated when the host starts.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">Configuration with the endpoint, <c>Holdfast:Timeouts</c>, <c>Holdfast:Pressure</c>, <c>BYPASS_STARTUP_VALIDATION</c>.</param>
+    public static IServiceCollection AddHoldfast(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddHoldfast(configuration, static _ => { });
+
+    /// <summary>Registers Holdfast from configuration, with options set in code.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">Configuration with the endpoint and Holdfast's sections.</param>
+    /// <param name="configure">Sets options (data source, start-up, health, metrics).</param>
+    public static IServiceCollection AddHoldfast(this IServiceCollection services, IConfiguration configuration, Action<HoldfastOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(configure);
+        var metrics = new HoldfastOptions();
+        configure(metrics);
+
+        services.AddOptionsWithValidateOnStart<HoldfastOptions>()
+            .Configure(options =>
+            {
+                options.Startup.BypassRequested = BypassPolicy.IsRequested(configuration[BypassPolicy.Variable]);
+                configure(options);
+            });
+        services.TryAddSingleton(new HoldfastConfiguration(configuration));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HoldfastOptions>, HoldfastOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new HoldfastInstruments(sp.GetRequiredService<IMeterFactory>()));
+        services.TryAddSingleton(sp => CreateDataSource(sp, configuration));
+        services.TryAddSingleton(sp => CreateAdminDataSource(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<IOptions<HoldfastOptions>>().Value));
+        services.TryAddSingleton(sp => new StartupOrchestrator(
+            sp.GetServices<IStartupPhase>(),
+            sp.GetRequiredService<HoldfastDataSource>(),
+            sp.GetRequiredService<HoldfastAdminDataSource>().DataSource,
+            sp.GetRequiredService<IOptions<HoldfastOptions>>().Value.Startup,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Holdfast.Startup"),
+            sp,
+            sp.GetRequiredService<HoldfastInstruments>()));
+        services.TryAddSingleton(sp => new DatabaseProbe(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<IOptions<HoldfastOptions>>().Value.Health));
+        services.AddHostedService<HoldfastStartupService>();
+
+        services.AddHealthChecks()
+            .AddCheck<LivenessCheck>("live", tags: [HoldfastHealthTags.All, HoldfastHealthTags.Live])
+            .AddCheck<StartupCheck>("startup", tags: [HoldfastHealthTags.All, HoldfastHealthTags.Startup])
+            .AddCheck<ReadinessCheck>("ready", tags: [HoldfastHealthTags.All, HoldfastHealthTags.Ready]);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<DatabaseExceptionHandler>();
+
+        if (metrics.Metrics)
+        {
+            services.AddOpenTelemetry().WithMetrics(m => m
+                .AddMeter(HoldfastInstruments.MeterName, "Npgsql", "Polly")
+                .AddPrometheusExporter());
+        }
+
+        return services;
+    }
+
+    /// <summary>Registers a start-up phase (table setup, or the service's own); phases run in the order of their kind, then of registration.</summary>
+    /// <typeparam name="TPhase">The phase.</typeparam>
+    /// <param name="services">The services.</param>
+    public static IServiceCollection AddHoldfastStartupPhase<TPhase>(this IServiceCollection services)
+        where TPhase : class, IStartupPhase
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.AddSingleton<IStartupPhase, TPhase>();
+    }
+
+    private static HoldfastDataSource CreateDataSource(IServiceProvider services, IConfiguration configuration)
+    {
+        var options = services.GetRequiredService<IOptions<HoldfastOptions>>().Value;
+        var builder = new HoldfastDataSourceBuilder(configuration).UseOptions(Merge(options.DataSource, configuration));
+        builder.Options.TimeProvider = services.GetRequiredService<TimeProvider>();
+        builder.Options.LoggerFactory ??= services.GetRequiredService<ILoggerFactory>();
+        builder.Options.Instruments ??= services.GetRequiredService<HoldfastInstruments>();
+        var previous = builder.Options.ConfigurePipeline;
+        builder.Options.ConfigurePipeline = pipeline =>
+        {
+            // Polly's meter only: Holdfast logs retries and breaker changes itself, and Polly's logger would add two
+            // lines per call.
+            pipeline.ConfigureTelemetry(new TelemetryOptions { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
+            previous?.Invoke(pipeline);
+        };
+        if (options.ApplicationName is { } name)
+        {
+            builder.Npgsql.ConnectionStringBuilder.ApplicationName = name;
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>The options in code, completed with what configuration says (timeouts, pressure) where code left them unset.</summary>
+    private static HoldfastDataSourceOptions Merge(HoldfastDataSourceOptions options, IConfiguration configuration)
+    {
+        var endpoint = DatabaseEndpoint.Resolve(configuration);
+        options.Timeouts ??= HoldfastTimeouts.Resolve(configuration, endpoint);
+        if (options.Pressure == PressureIndicators.None)
+        {
+            options.Pressure = PressureIndicators.From(configuration);
+        }
+
+        return options;
+    }
+
+    private static HoldfastAdminDataSource CreateAdminDataSource(HoldfastDataSource dataSource, HoldfastOptions options)
+    {
+        var applicationName = options.ApplicationName ?? new Npgsql.NpgsqlConnectionStringBuilder(dataSource.Inner.ConnectionString).ApplicationName;
+        var builder = dataSource.Endpoint.CreateAdminDataSourceBuilder(applicationName: applicationName);
+        builder.Name = dataSource.Name + DatabaseEndpoint.AdminApplicationSuffix;
+        return new HoldfastAdminDataSource(builder.Build());
+    }
+}
