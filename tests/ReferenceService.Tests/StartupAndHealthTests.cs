@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Holdfast.Testing;
+using ReferenceService.Tests.Support;
+
+namespace ReferenceService.Tests;
+
+/// <summary>The reference service run as a process against a real PostgreSQL and the fault proxy.</summary>
+public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
+{
+    private readonly LocalPostgres postgres = fixture.Postgres;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task HealthyStart_IsReady_SignInAndDataWork_AndTheReportListsEveryPhase()
+    {
+        await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["DATABASE_URL"] = Api.Url(postgres) });
+        await service.WaitForAsync("/health/ready");
+
+        var email = $"ada-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.Created, (await service.Http.SignUpAsync(email)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await service.Http.SignUpAsync(email)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await service.Http.SignInAsync(email, "wrong password")).StatusCode);
+        using var signIn = await service.Http.SignInAsync(email);
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        using var me = new HttpRequestMessage(HttpMethod.Get, "/me") { Headers = { { "Authorization", $"Bearer {await signIn.TokenAsync()}" } } };
+        using var account = await service.Http.SendAsync(me, Ct);
+        Assert.Equal(HttpStatusCode.OK, account.StatusCode);
+        Assert.Contains(email, await account.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        using var health = await service.Http.HealthAsync();
+        var startup = health.RootElement.GetProperty("startup");
+        Assert.Equal("Ready", startup.GetProperty("outcome").GetString());
+        var phases = startup.GetProperty("phases").EnumerateArray().ToList();
+        Assert.Equal(["configuration", "database", "schema-setup", "health"], phases.Select(p => p.GetProperty("name").GetString()));
+        Assert.All(phases, p => Assert.Equal("Succeeded", p.GetProperty("status").GetString()));
+        Assert.Equal("Closed", health.RootElement.GetProperty("circuit").GetProperty("state").GetString());
+        Assert.DoesNotContain(postgres.Password, health.RootElement.GetRawText(), StringComparison.Ordinal);
+        Assert.Matches(PhaseLogLine(), service.Stdout);
+    }
+
+    [Fact]
+    public async Task WrongPassword_ExitsFourWithinTwoSecondsOfTheDatabasePhase_NamingTheKindAndTheFix()
+    {
+        const string wrong = "Wr0ng-cr3t-Pw";
+        await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["DATABASE_URL"] = Api.Url(postgres, password: wrong) });
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(4, exitCode);
+        var stderr = service.Stderr;
+        Assert.Contains("phase 'database'", stderr, StringComparison.Ordinal);
+        Assert.Contains("AuthenticationFailed", stderr, StringComparison.Ordinal);
+        Assert.Contains("check the user and password", stderr, StringComparison.Ordinal);
+        var spent = double.Parse(FailureTiming().Match(stderr).Groups["spent"].Value, CultureInfo.InvariantCulture);
+        Assert.True(spent < 2, $"the database phase took {spent} s");
+        Assert.DoesNotContain(wrong, stderr + service.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StagingTimeoutBelowItsFloor_StopsTheHostWithExitTwoNamingTheSetting()
+    {
+        await using var service = ServiceProcess.Start(new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = Api.Url(postgres),
+            ["HOLDFAST_ENVIRONMENT"] = "staging",
+            ["Holdfast__Timeouts__Connection"] = "20",
+        });
+
+        Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Holdfast:Timeouts:Connection: is 20 s, below the staging floor of 35 s", service.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", service.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StagingWithTheDatabaseRefusing_StartsDegraded_ThenTurnsReadyWhenTheDatabaseReturns()
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        proxy.Refuse();
+        await using var service = ServiceProcess.Start(new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = Api.Url(postgres, proxy.Port),
+            ["HOLDFAST_ENVIRONMENT"] = "staging",
+        });
+
+        await service.WaitForAsync("/health/startup");
+        using (var health = await service.Http.HealthAsync())
+        {
+            Assert.Equal("Degraded", health.RootElement.GetProperty("startup").GetProperty("outcome").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await service.Http.GetAsync("/health/live", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Http.GetAsync("/health/ready", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await service.Http.GetAsync("/status", Ct)).StatusCode);
+        var watch = Stopwatch.StartNew();
+        using var refused = await service.Http.SignInAsync("ada@example.com");
+        var elapsed = watch.Elapsed;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        Assert.True(elapsed < TimeSpan.FromMilliseconds(100), $"503 took {elapsed.TotalMilliseconds:0.0} ms");
+
+        proxy.Pass();
+        await service.WaitForAsync("/health/ready", within: TimeSpan.FromSeconds(30));
+        var email = $"back-{Guid.NewGuid():N}@example.com";
+        Assert.Equal(HttpStatusCode.Created, (await service.Http.SignUpAsync(email)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await service.Http.SignInAsync(email)).StatusCode);
+        using var after = await service.Http.HealthAsync();
+        Assert.Equal("Ready", after.RootElement.GetProperty("startup").GetProperty("outcome").GetString());
+        Assert.True(after.RootElement.GetProperty("startup").GetProperty("recoveryAttempts").GetInt32() >= 1);
+    }
+
+    [Fact]
+    public async Task TwoHundredConcurrentReadinessRequests_UseAtMostTwoDatabaseConnectionsForProbes()
+    {
+        await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["DATABASE_URL"] = Api.Url(postgres) });
+        await service.WaitForAsync("/health/ready");
+        var seen = new HashSet<int>();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                var pids = await postgres.ScalarAsync<string>(
+                    "SELECT coalesce(string_agg(pid::text, ','), '') FROM pg_stat_activity WHERE application_name = 'reference-service-health'", Ct);
+                lock (seen)
+                {
+                    seen.UnionWith(pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse));
+                }
+
+                await Task.Delay(10, Ct);
+            }
+        }, Ct);
+
+        for (var round = 0; round < 3; round++)
+        {
+            var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => service.Http.GetAsync("/health/ready", Ct)));
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            await Task.Delay(1100, Ct);
+        }
+
+        await sampling.CancelAsync();
+        await sampler;
+        Assert.InRange(seen.Count, 1, 2);
+    }
+
+    [Fact]
+    public async Task Metrics_AreServedInPrometheusTextWithHoldfastNpgsqlAndPollyMeters()
+    {
+        await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["DATABASE_URL"] = Api.Url(postgres) });
+        await service.WaitForAsync("/health/ready");
+        await service.Http.SignInAsync("nobody@example.com");
+
+        var text = await service.Http.GetStringAsync("/metrics", Ct);
+
+        Assert.Contains("holdfast_connection_open_duration_seconds_bucket", text, StringComparison.Ordinal);
+        Assert.Contains("holdfast_circuit_state", text, StringComparison.Ordinal);
+        Assert.Contains("holdfast_startup_phase_duration_seconds", text, StringComparison.Ordinal);
+        Assert.Contains("db_client_connection_count", text, StringComparison.Ordinal);
+        Assert.Contains("resilience_polly_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(postgres.Password, text, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"Startup phase schema-setup succeeded in [\d.]+ ms \(budget 15 s\)")]
+    private static partial Regex PhaseLogLine();
+
+    [GeneratedRegex(@"after (?<spent>[\d.]+) s of its [\d.]+ s budget")]
+    private static partial Regex FailureTiming();
+}
