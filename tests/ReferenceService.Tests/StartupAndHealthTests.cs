@@ -95,13 +95,22 @@ public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await service.Http.GetAsync("/health/live", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Http.GetAsync("/health/ready", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await service.Http.GetAsync("/status", Ct)).StatusCode);
-        var watch = Stopwatch.StartNew();
-        using var refused = await service.Http.SignInAsync("ada@example.com");
-        var elapsed = watch.Elapsed;
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
-        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-        Assert.True(elapsed < TimeSpan.FromMilliseconds(100), $"503 took {elapsed.TotalMilliseconds:0.0} ms");
+        // The first request also compiles the endpoint; time warm ones: they must not wait on the database at all.
+        (await service.Http.SignInAsync("ada@example.com")).Dispose();
+        var timings = new List<TimeSpan>();
+        for (var i = 0; i < 5; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var refused = await service.Http.SignInAsync("ada@example.com");
+            timings.Add(watch.Elapsed);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        }
+
+        var median = timings.Order().ElementAt(timings.Count / 2);
+        Assert.True(median < TimeSpan.FromMilliseconds(100), $"503 took {median.TotalMilliseconds:0.0} ms (median of 5)");
+        Assert.All(timings, t => Assert.True(t < TimeSpan.FromSeconds(1), $"a 503 took {t.TotalMilliseconds:0} ms"));
 
         proxy.Pass();
         await service.WaitForAsync("/health/ready", within: TimeSpan.FromSeconds(30));

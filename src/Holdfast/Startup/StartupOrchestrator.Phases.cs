@@ -7,6 +7,9 @@ namespace Holdfast.Startup;
 
 public sealed partial class StartupOrchestrator
 {
+    /// <summary>How long after its budget a phase that ignores its cancellation token is abandoned.</summary>
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Runs phase <paramref name="index"/> inside its budget; returns its failure, or null when it succeeded.</summary>
     private async Task<DatabaseFailure?> RunPhaseAsync(int index, IReadOnlyList<FailureKind> failuresSoFar, CancellationToken cancellationToken)
     {
@@ -21,8 +24,9 @@ public sealed partial class StartupOrchestrator
         DatabaseFailure? failure = null;
         try
         {
-            // WaitAsync: a phase that ignores its token (a synchronous call) still ends at its budget.
-            await phase.RunAsync(context, linked.Token).AsTask().WaitAsync(budget, time, cancellationToken).ConfigureAwait(false);
+            // The token ends the phase at its budget, and a well-behaved phase reports its own last failure then. WaitAsync
+            // abandons a phase that ignores its token (a synchronous call) a moment later, so start-up never hangs.
+            await phase.RunAsync(context, linked.Token).AsTask().WaitAsync(budget + AbandonGrace, time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
