@@ -1,9 +1,12 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using Holdfast.Testing;
 
 // local-postgres [--dir DIR] -- COMMAND [ARGS...]
-// Starts a throwaway LocalPostgres under DIR (default .holdfast), runs COMMAND with DATABASE_URL set to it,
-// and removes the cluster when COMMAND ends (or on Ctrl-C). The exit code is COMMAND's.
+// Starts a throwaway LocalPostgres under DIR (default .holdfast), runs COMMAND with DATABASE_URL set to it, and removes
+// the cluster when COMMAND ends. SIGINT and SIGTERM are passed on to COMMAND as SIGTERM (a graceful stop); the cluster
+// is removed after it exits. A cluster left by a killed runner is removed at the next start. The exit code is COMMAND's.
 var separator = Array.IndexOf(args, "--");
 if (separator < 0 || separator == args.Length - 1)
 {
@@ -14,14 +17,6 @@ if (separator < 0 || separator == args.Length - 1)
 var options = args[..separator];
 var directory = options.Length >= 2 && options[0] == "--dir" ? options[1] : ".holdfast";
 var command = args[(separator + 1)..];
-
-using var stopping = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    // The child gets the same Ctrl-C; wait for it to finish, then clean up.
-    e.Cancel = true;
-    stopping.Cancel();
-};
 
 await Console.Error.WriteLineAsync($"local-postgres: starting a throwaway PostgreSQL under {Path.GetFullPath(directory)} ...");
 await using var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { BaseDirectory = directory });
@@ -36,6 +31,20 @@ foreach (var argument in command[1..])
 
 start.Environment["DATABASE_URL"] = postgres.DatabaseUrl;
 using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not start {command[0]}");
+
+void StopChild(PosixSignalContext signal)
+{
+    // Keep this process alive until the child has stopped, so the cluster is removed after it.
+    signal.Cancel = true;
+    if (!child.HasExited)
+    {
+        using var kill = Process.Start("kill", ["-TERM", child.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill?.WaitForExit();
+    }
+}
+
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopChild);
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopChild);
 await child.WaitForExitAsync(CancellationToken.None);
 await Console.Error.WriteLineAsync("local-postgres: stopping and removing the cluster");
 return child.ExitCode;
