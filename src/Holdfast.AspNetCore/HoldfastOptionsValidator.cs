@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Holdfast.Capacity;
 using Holdfast.Configuration;
 using Holdfast.Resilience;
 using Holdfast.Timeouts;
@@ -23,6 +24,10 @@ internal sealed class HoldfastOptionsValidator(HoldfastConfiguration holdfastCon
             var endpoint = DatabaseEndpoint.Resolve(configuration);
             problems.AddRange(HoldfastTimeouts.Resolve(configuration, endpoint).Validate());
             PressureIndicators.From(configuration);
+            if (CapacitySettings.Resolve(configuration, endpoint).Check() is { } capacity)
+            {
+                problems.Add(capacity);
+            }
         }
         catch (HoldfastConfigurationException ex)
         {

@@ -20,6 +20,10 @@ internal static class HoldfastCli
         var root = new RootCommand("Holdfast: make a service's PostgreSQL connectivity boring. Diagnose, validate, plan and watch.");
         common.AddTo(root);
         root.Subcommands.Add(DoctorCommand.Create(common, console));
+        root.Subcommands.Add(Validate.ValidateCommand.Create(common, console));
+        root.Subcommands.Add(Plan.PlanCommand.Create(common, console));
+        root.Subcommands.Add(Simulate.SimulateCommand.Create(common, console));
+        root.Subcommands.Add(Wait.WaitCommand.Create(common, console));
 
         try
         {
@@ -47,6 +51,11 @@ internal static class HoldfastCli
         {
             console.WriteError(ex.Message);
             return ExitCodes.InvalidConfiguration;
+        }
+        catch (CliFailureException ex)
+        {
+            console.WriteError($"{ex.Failure.Kind}: {ex.Failure.Diagnosis}");
+            return ex.Failure.ExitCode;
         }
         catch (OperationCanceledException)
         {

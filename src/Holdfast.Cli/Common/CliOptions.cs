@@ -29,16 +29,20 @@ internal sealed class CliOptions
         },
     };
 
-    public Option<bool> Json { get; } = new("--json")
+    public static Option<bool> JsonFlag() => new("--json")
     {
         Description = "Write one JSON document to stdout instead of tables (for scripts).",
-        Recursive = true,
+    };
+
+    public static Option<string[]> ConfigFiles() => new("--config")
+    {
+        Description = "A JSON configuration file to read after appsettings.json and appsettings.{Environment}.json (repeatable); environment variables still win, as in the service.",
+        AllowMultipleArgumentsPerToken = false,
     };
 
     public void AddTo(RootCommand root)
     {
         root.Options.Add(Connection);
         root.Options.Add(Environment);
-        root.Options.Add(Json);
     }
 }

@@ -21,6 +21,7 @@ internal static class DoctorCommand
             CustomParser = result => CliParsing.Integer(result, 0, 1000),
         };
 
+        var json = CliOptions.JsonFlag();
         var command = new Command("doctor",
             "Find the database from the environment, probe it stage by stage (parse, resolve or socket, TCP, TLS, authentication, " +
             "first query, server facts, timed connects) and say what is wrong and how to fix it.\n\n" +
@@ -31,13 +32,14 @@ internal static class DoctorCommand
         {
             timeout,
             samples,
+            json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = new DoctorSettings(CliConfiguration.Load(), parse.GetValue(common.Connection), parse.GetValue(common.Environment),
+            var settings = new DoctorSettings(CliConfiguration.Load(environment: parse.GetValue(common.Environment)), parse.GetValue(common.Connection), parse.GetValue(common.Environment),
                 parse.GetValue(timeout), parse.GetValue(samples));
             var report = await new DoctorRunner(settings, TimeProvider.System).RunAsync(cancellationToken);
-            if (parse.GetValue(common.Json))
+            if (parse.GetValue(json))
             {
                 await console.Output.WriteLineAsync(CliJson.Serialize(report));
             }

@@ -1,3 +1,4 @@
+using Holdfast.Capacity;
 using Holdfast.Configuration;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
@@ -33,7 +34,8 @@ public sealed class HoldfastDataSourceBuilder
 
     /// <summary>
     /// Starts from configuration: the endpoint (ConnectionStrings:Database, DATABASE_URL, POSTGRES_*), the
-    /// environment's timeouts with <c>Holdfast:Timeouts</c> overrides, and <c>Holdfast:Pressure</c> indicators.
+    /// environment's timeouts with <c>Holdfast:Timeouts</c> overrides, <c>Holdfast:Pressure</c> indicators, and the pool
+    /// size <c>Holdfast:Pool:MaxSize</c>.
     /// </summary>
     /// <param name="configuration">The configuration.</param>
     /// <exception cref="HoldfastConfigurationException">The endpoint or timeouts are missing or malformed.</exception>
@@ -42,6 +44,11 @@ public sealed class HoldfastDataSourceBuilder
     {
         options.Timeouts = HoldfastTimeouts.Resolve(configuration, Endpoint);
         options.Pressure = PressureIndicators.From(configuration);
+        var pool = CapacitySettings.Resolve(configuration, Endpoint).PoolSize;
+        if (pool.Source == CapacitySettings.PoolSizeKey)
+        {
+            Npgsql.ConnectionStringBuilder.MaxPoolSize = pool.Value;
+        }
     }
 
     /// <summary>The endpoint.</summary>

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Globalization;
+using Holdfast.Capacity;
+using Holdfast.Cli.Common;
+using Holdfast.Configuration;
+using Holdfast.Faults;
+using Npgsql;
+using Spectre.Console;
+
+namespace Holdfast.Cli.Plan;
+
+/// <summary><c>holdfast plan</c>: the per-instance pool size for a capacity, with the arithmetic, or why nothing fits.</summary>
+internal static class PlanCommand
+{
+    public static Command Create(CliOptions common, CliConsole console)
+    {
+        var maxConnections = new Option<int?>("--max-connections") { Description = "The server's max_connections (read from the server with --from-server)." };
+        var instances = new Option<int?>("--instances") { Description = "Service instances running at once (default 1 with --from-server)." };
+        var reserved = new Option<int?>("--reserved") { Description = "superuser_reserved_connections (default 3; read from the server with --from-server)." };
+        var otherClients = new Option<int?>("--other-clients") { Description = "Connections held by other clients (default 0; counted from pg_stat_activity with --from-server)." };
+        var margin = new Option<double>("--margin") { Description = "The share of the rest pools may take, above 0 and at most 1.", DefaultValueFactory = _ => CapacityInputs.DefaultSafetyMargin };
+        var overlap = new Option<int>("--rollout-overlap") { Description = "Extra instances while a rolling deployment runs old and new side by side." };
+        var overflow = new Option<int>("--overflow") { Description = "Connections per instance beyond the pool (Holdfast's health probes 2 + recovery probe 1).", DefaultValueFactory = _ => CapacityInputs.DefaultOverflow };
+        var fromServer = new Option<bool>("--from-server") { Description = "Read max_connections, superuser_reserved_connections and connections by application_name from the live server." };
+        var applicationName = new Option<string?>("--application-name") { Description = "With --from-server: the service's application name; its connections (and -admin, -health) are not 'other clients'." };
+        var json = CliOptions.JsonFlag();
+        var command = new Command("plan",
+            "Size the per-instance pool: instances x (pool + overflow) must stay within (max_connections - reserved - other clients) x margin, " +
+            "counting the extra instances of a rolling deployment. Shows the arithmetic, or why no plan fits and what to change (exit 2).\n\n" +
+            "Examples:\n" +
+            "  holdfast plan --max-connections 100 --instances 4\n" +
+            "  holdfast plan --max-connections 500 --instances 20 --reserved 3 --other-clients 10 --margin 0.8 --rollout-overlap 2\n" +
+            "  holdfast plan --from-server --instances 6 --application-name orders-api --json")
+        {
+            maxConnections, instances, reserved, otherClients, margin, overlap, overflow, fromServer, applicationName, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            ServerCapacity? server = null;
+            if (parse.GetValue(fromServer))
+            {
+                var endpoint = DatabaseEndpoint.Resolve(CliConfiguration.Load(environment: parse.GetValue(common.Environment)), parse.GetValue(common.Connection));
+                server = await ReadServerAsync(endpoint, cancellationToken);
+            }
+            else if (parse.GetValue(maxConnections) is null || parse.GetValue(instances) is null)
+            {
+                console.WriteError("give --max-connections and --instances, or --from-server to read the server");
+                console.WriteError("run 'holdfast plan --help' for usage");
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            var inputs = new CapacityInputs(
+                parse.GetValue(maxConnections) ?? server!.MaxConnections,
+                parse.GetValue(instances) ?? 1,
+                parse.GetValue(reserved) ?? server?.Reserved ?? CapacityInputs.DefaultReserved,
+                parse.GetValue(otherClients) ?? server?.OtherClients(parse.GetValue(applicationName)) ?? 0,
+                parse.GetValue(margin),
+                parse.GetValue(overlap),
+                parse.GetValue(overflow));
+            if (inputs.Problems() is { Count: > 0 } problems)
+            {
+                foreach (var problem in problems)
+                {
+                    console.WriteError(problem);
+                }
+
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            var plan = PoolPlanner.Plan(inputs);
+            if (parse.GetValue(json))
+            {
+                console.Output.WriteLine(CliJson.Serialize(new { plan.Fits, plan.PoolSize, plan.Verdict, plan.Inputs, plan.Usable, plan.Budget, plan.InstancesAtOnce, plan.PerInstance, plan.Total, plan.Steps, Server = server }));
+            }
+            else
+            {
+                Write(console.Ansi, plan, server);
+            }
+
+            return plan.Fits ? ExitCodes.Healthy : ExitCodes.InvalidConfiguration;
+        });
+        return command;
+    }
+
+    private static async Task<ServerCapacity> ReadServerAsync(DatabaseEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        var settings = endpoint.ToConnectionStringBuilder("holdfast-plan");
+        settings.Pooling = false;
+        await using var connection = new NpgsqlConnection(settings.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return await ServerCapacity.ReadAsync(connection, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            throw new CliFailureException(FailureClassifier.Classify(ex, endpoint));
+        }
+    }
+
+    private static void Write(IAnsiConsole console, PoolPlan plan, ServerCapacity? server)
+    {
+        console.MarkupLine("[bold]holdfast plan[/]");
+        if (server is not null)
+        {
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("application_name", "connections");
+            foreach (var application in server.Applications)
+            {
+                table.AddRow(Markup.Escape(application.ApplicationName.Length == 0 ? "(none)" : application.ApplicationName),
+                    application.Connections.ToString(CultureInfo.InvariantCulture));
+            }
+
+            console.MarkupLine($"server    max_connections {server.MaxConnections}, superuser_reserved_connections {server.Reserved}");
+            console.Write(table);
+        }
+
+        foreach (var step in plan.Steps)
+        {
+            console.MarkupLine($"  {Markup.Escape(step)}");
+        }
+
+        console.MarkupLine(plan.Fits ? $"[green bold]PLAN[/] {Markup.Escape(plan.Verdict)}" : $"[red bold]NO PLAN FITS[/] {Markup.Escape(plan.Verdict)}");
+    }
+}

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Holdfast.Cli.Common;
+using Holdfast.Configuration;
+using Holdfast.Faults;
+using Holdfast.Resilience;
+using Holdfast.Timeouts;
+using Npgsql;
+
+namespace Holdfast.Cli.Wait;
+
+/// <summary>
+/// <c>holdfast wait</c>: for container entrypoints and init containers — blocks until the database answers (exit 0) or
+/// the budget ends (exit 3); a permanent failure ends the wait at once (exit 4).
+/// </summary>
+internal static class WaitCommand
+{
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(5);
+
+    public static Command Create(CliOptions common, CliConsole console)
+    {
+        var max = new Option<TimeSpan?>("--max")
+        {
+            Description = "How long to wait at most (e.g. 60s, 2m); default: the environment's initialization timeout.",
+            CustomParser = CliParsing.Duration,
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines on stderr." };
+        var json = CliOptions.JsonFlag();
+        var command = new Command("wait",
+            "Block until the database answers a new connection and SELECT 1 (exit 0), or the budget ends (exit 3). A permanent failure " +
+            "(authentication, missing database, TLS, configuration) ends the wait at once (exit 4, or 2) with the fix. For container " +
+            "entrypoints and Kubernetes init containers.\n\n" +
+            "Examples:\n" +
+            "  holdfast wait --max 60s && exec dotnet MyService.dll\n" +
+            "  holdfast wait --max 2m --quiet --json")
+        {
+            max, quiet, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var configuration = CliConfiguration.Load(environment: parse.GetValue(common.Environment));
+            var endpoint = DatabaseEndpoint.Resolve(configuration, parse.GetValue(common.Connection));
+            var environment = parse.GetValue(common.Environment) is { } forced ? new DetectedEnvironment(forced, "--environment") : null;
+            var timeouts = HoldfastTimeouts.Resolve(configuration, endpoint, environment);
+            var budget = parse.GetValue(max) ?? timeouts.Profile.Initialization;
+            var result = await WaitAsync(endpoint, budget, timeouts.Profile.Connection,
+                parse.GetValue(quiet) ? null : console.Error, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                console.Output.WriteLine(CliJson.Serialize(new
+                {
+                    result.Ready,
+                    result.Attempts,
+                    ElapsedMs = CliJson.Milliseconds(result.Elapsed),
+                    BudgetMs = CliJson.Milliseconds(budget),
+                    Endpoint = endpoint.ToString(),
+                    Kind = result.Failure?.Kind,
+                    Diagnosis = result.Failure?.Diagnosis,
+                    ExitCode = result.ExitCode,
+                }));
+            }
+            else
+            {
+                console.Output.WriteLine(result.Ready
+                    ? $"ready: {endpoint} answered after {result.Attempts} attempt{(result.Attempts == 1 ? "" : "s")} in {DurationText.Format(result.Elapsed)}"
+                    : $"not ready: {result.Failure!.Kind} after {result.Attempts} attempt{(result.Attempts == 1 ? "" : "s")} in {DurationText.Format(result.Elapsed)} " +
+                      $"(budget {DurationText.Format(budget)}). {result.Failure.Diagnosis}");
+            }
+
+            return result.ExitCode;
+        });
+        return command;
+    }
+
+    private static async Task<WaitResult> WaitAsync(DatabaseEndpoint endpoint, TimeSpan budget, TimeSpan connectionTimeout, TextWriter? progress, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var settings = endpoint.ToConnectionStringBuilder("holdfast-wait");
+        settings.Pooling = false;
+        var attempts = 0;
+        DatabaseFailure? last = null;
+        for (var retry = 0; ; retry++)
+        {
+            var remaining = budget - watch.Elapsed;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return new WaitResult(false, attempts, watch.Elapsed, last ?? FailureClassifier.FromKind(FailureKind.Timeout, "the budget ended", endpoint));
+            }
+
+            attempts++;
+            var attemptTimeout = remaining < connectionTimeout ? remaining : connectionTimeout;
+            settings.Timeout = DatabaseEndpoint.ToNpgsqlTimeoutSeconds(attemptTimeout);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(attemptTimeout);
+            try
+            {
+                await using var connection = new NpgsqlConnection(settings.ConnectionString);
+                await connection.OpenAsync(deadline.Token).WaitAsync(deadline.Token);
+                await using var command = new NpgsqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync(deadline.Token);
+                return new WaitResult(true, attempts, watch.Elapsed, null);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                last = ex is OperationCanceledException
+                    ? FailureClassifier.FromKind(FailureKind.Timeout, $"no answer within {DurationText.Format(attemptTimeout)}", endpoint)
+                    : FailureClassifier.Classify(ex, endpoint);
+                if (!last.IsTransient && last.Kind != FailureKind.Unknown)
+                {
+                    return new WaitResult(false, attempts, watch.Elapsed, last);
+                }
+            }
+
+            var delay = Backoff.Ceiling(retry, FirstDelay, LongestDelay);
+            remaining = budget - watch.Elapsed;
+            progress?.WriteLine($"holdfast wait: {endpoint.Hosts[0]} {last.Kind} (attempt {attempts}, {DurationText.Format(watch.Elapsed)} of {DurationText.Format(budget)}); next try in {DurationText.Format(delay < remaining ? delay : remaining)}");
+            if (remaining > TimeSpan.Zero)
+            {
+                await Task.Delay(delay < remaining ? delay : remaining, cancellationToken);
+            }
+        }
+    }
+
+    private sealed record WaitResult(bool Ready, int Attempts, TimeSpan Elapsed, DatabaseFailure? Failure)
+    {
+        public int ExitCode => Ready ? ExitCodes.Healthy : Failure!.ExitCode;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+
+namespace Holdfast.Capacity;
+
+/// <summary>
+/// Sizes pools: instances × (pool + overflow) must stay within (max_connections − reserved − other clients) × margin,
+/// counting the extra instances of a rolling deployment.
+/// </summary>
+public static class PoolPlanner
+{
+    /// <summary>The largest pool recommended: Npgsql's default Max Pool Size. More rarely helps; it only queues in PostgreSQL.</summary>
+    public const int MaxRecommendedPool = 100;
+
+    /// <summary>Plans the pool size.</summary>
+    /// <param name="inputs">The capacity.</param>
+    /// <exception cref="ArgumentException">An input is out of range (see <see cref="CapacityInputs.Problems"/>).</exception>
+    public static PoolPlan Plan(CapacityInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Problems() is { Count: > 0 } problems)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(inputs));
+        }
+
+        var steps = new List<string>();
+        var usable = inputs.MaxConnections - inputs.Reserved - inputs.OtherClients;
+        steps.Add($"usable = max_connections {inputs.MaxConnections} - reserved {inputs.Reserved} - other clients {inputs.OtherClients} = {usable}");
+        var budget = usable <= 0 ? 0 : (int)Math.Floor(usable * inputs.SafetyMargin);
+        steps.Add($"budget = floor({usable} x margin {Format(inputs.SafetyMargin)}) = {budget}");
+        var atOnce = inputs.Instances + inputs.RolloutOverlap;
+        steps.Add($"instances at once = {inputs.Instances} + {inputs.RolloutOverlap} during rollout = {atOnce}");
+        var perInstance = budget / atOnce;
+        steps.Add($"per instance = floor({budget} / {atOnce}) = {perInstance}");
+        var pool = perInstance - inputs.Overflow;
+        steps.Add($"pool = {perInstance} - overflow {inputs.Overflow} = {pool}");
+
+        if (usable <= 0)
+        {
+            return NoFit(inputs, usable, budget, atOnce, perInstance, steps,
+                $"max_connections {inputs.MaxConnections} leaves nothing after {inputs.Reserved} reserved and {inputs.OtherClients} other clients; raise max_connections or move the other clients");
+        }
+
+        if (pool < 1)
+        {
+            var needed = atOnce * (1 + inputs.Overflow);
+            var neededMax = (int)Math.Ceiling(needed / inputs.SafetyMargin) + inputs.Reserved + inputs.OtherClients;
+            var maxInstances = budget / (1 + inputs.Overflow) - inputs.RolloutOverlap;
+            var instancesFix = maxInstances >= 1 ? $"run at most {maxInstances} instances" : "run fewer instances";
+            return NoFit(inputs, usable, budget, atOnce, perInstance, steps,
+                $"no plan fits: {atOnce} instances need at least {atOnce} x (1 + {inputs.Overflow}) = {needed} connections but the budget is {budget}. " +
+                $"Raise max_connections to at least {neededMax}, {instancesFix}, or put a pooler (PgBouncer, Cloud SQL Managed Connection Pooling) in front");
+        }
+
+        var recommended = Math.Min(pool, MaxRecommendedPool);
+        var total = atOnce * (recommended + inputs.Overflow);
+        steps.Add($"total = {atOnce} x ({recommended} + {inputs.Overflow}) = {total} <= budget {budget}");
+        var verdict = $"Max Pool Size = {recommended} per instance" +
+                      (recommended < pool ? $" (the budget allows {pool}; more than {MaxRecommendedPool} rarely helps)" : "");
+        return new PoolPlan(inputs, true, recommended, usable, budget, atOnce, perInstance, total, steps, verdict);
+    }
+
+    /// <summary>Whether a pool of <paramref name="poolSize"/> fits the capacity; the plan says what would.</summary>
+    /// <param name="inputs">The capacity.</param>
+    /// <param name="poolSize">The configured Max Pool Size.</param>
+    public static (bool Fits, PoolPlan Plan) Check(CapacityInputs inputs, int poolSize)
+    {
+        var plan = Plan(inputs);
+        return (plan.Fits && (inputs.Instances + inputs.RolloutOverlap) * (poolSize + inputs.Overflow) <= plan.Budget, plan);
+    }
+
+    private static PoolPlan NoFit(CapacityInputs inputs, int usable, int budget, int atOnce, int perInstance, List<string> steps, string verdict) =>
+        new(inputs, false, 0, usable, budget, atOnce, perInstance, 0, steps, verdict);
+
+    private static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+}
