@@ -24,6 +24,7 @@ internal static class HoldfastCli
         root.Subcommands.Add(Plan.PlanCommand.Create(common, console));
         root.Subcommands.Add(Simulate.SimulateCommand.Create(common, console));
         root.Subcommands.Add(Wait.WaitCommand.Create(common, console));
+        root.Subcommands.Add(Monitor.MonitorCommand.Create(common, console));
 
         try
         {
@@ -45,6 +46,8 @@ internal static class HoldfastCli
                 Output = console.Output,
                 Error = console.Error,
                 EnableDefaultExceptionHandler = false,
+                // Ctrl-C cancels the command; give it time to write its report (monitor) before the process ends.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
             });
         }
         catch (Holdfast.Configuration.HoldfastConfigurationException ex)

@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text;
+using Holdfast.Cli.Common;
+using Holdfast.Telemetry;
+
+namespace Holdfast.Cli.Monitor;
+
+/// <summary>Writes a run's samples as CSV, its report as JSON and its chart as SVG.</summary>
+internal static class MonitorFiles
+{
+    public const string CsvHeader = "at,connect_ms,query_ms,outcome,failure_kind,attempts,breaker";
+
+    public static string Csv(IReadOnlyList<MonitorSample> samples)
+    {
+        var csv = new StringBuilder(CsvHeader).Append('\n');
+        foreach (var s in samples)
+        {
+            csv.Append(CultureInfo.InvariantCulture,
+                $"{s.At:O},{s.ConnectMs:0.##},{s.QueryMs:0.##},{s.Outcome.ToString().ToLowerInvariant()},{(s.FailureKind is { } kind ? HoldfastInstruments.KindTag(kind) : "")},{s.Attempts},{s.Breaker.ToString().ToLowerInvariant()}\n");
+        }
+
+        return csv.ToString();
+    }
+
+    public static async Task WriteAsync(string? path, string content)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await File.WriteAllTextAsync(full, content);
+    }
+
+    public static string Json(MonitorReport report) => CliJson.Serialize(report);
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using Holdfast.Configuration;
+using Holdfast.Faults;
+using Holdfast.Resilience;
+using Holdfast.Telemetry;
+using Holdfast.Timeouts;
+using Npgsql;
+
+namespace Holdfast.Cli.Monitor;
+
+/// <summary>
+/// Takes a sample every interval: a new physical connection through a guarded data source (so retries and the breaker
+/// behave as in a service) and <c>SELECT 1</c>, timed separately. Keeps every sample, a latency history for the trend,
+/// and the environment's alert rules.
+/// </summary>
+internal sealed class MonitorSession : IAsyncDisposable
+{
+    private readonly HoldfastDataSource dataSource;
+    private readonly TimeProvider time;
+    private readonly TimeSpan sampleBudget;
+    private readonly List<MonitorSample> samples = [];
+    private readonly List<HoldfastAlert> alerts = [];
+
+    public MonitorSession(DatabaseEndpoint endpoint, HoldfastTimeouts timeouts, TimeSpan interval, TimeSpan duration, TimeProvider time)
+    {
+        Endpoint = endpoint;
+        Timeouts = timeouts;
+        Interval = interval;
+        Duration = duration;
+        this.time = time;
+        var builder = new HoldfastDataSourceBuilder(endpoint).UseTimeouts(timeouts).UseTimeProvider(time)
+            .Configure(o =>
+            {
+                o.Name = $"holdfast-monitor-{Environment.ProcessId}";
+                o.Recovery.Enabled = false;
+            });
+        builder.Npgsql.ConnectionStringBuilder.Pooling = false;
+        builder.Npgsql.ConnectionStringBuilder.ApplicationName = "holdfast-monitor";
+        dataSource = builder.Build();
+        sampleBudget = interval < timeouts.Profile.Connection ? interval : timeouts.Profile.Connection;
+        Rule = AlertRule.ConnectTimeFor(timeouts.Environment);
+        Alerts = new AlertMonitor([Rule], [], time, onAlert: alert =>
+        {
+            lock (alerts)
+            {
+                alerts.Add(alert);
+            }
+        });
+        History = new LatencyHistory(time, interval < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : interval, duration + interval + TimeSpan.FromMinutes(1));
+        StartedAt = time.GetUtcNow();
+    }
+
+    public DatabaseEndpoint Endpoint { get; }
+
+    public HoldfastTimeouts Timeouts { get; }
+
+    public TimeSpan Interval { get; }
+
+    public TimeSpan Duration { get; }
+
+    public AlertRule Rule { get; }
+
+    public AlertMonitor Alerts { get; }
+
+    public LatencyHistory History { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public BreakerState Breaker => dataSource.Status.State;
+
+    public IReadOnlyList<MonitorSample> Samples
+    {
+        get
+        {
+            lock (samples)
+            {
+                return [.. samples];
+            }
+        }
+    }
+
+    public IReadOnlyList<HoldfastAlert> AlertLog
+    {
+        get
+        {
+            lock (alerts)
+            {
+                return [.. alerts];
+            }
+        }
+    }
+
+    /// <summary>Samples every interval until the duration ends, a permanent failure, or cancellation; calls <paramref name="onSample"/> after each.</summary>
+    public async Task RunAsync(Action<MonitorSample> onSample, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        for (var tick = 0L; ; tick++)
+        {
+            var due = Interval * tick;
+            var wait = due - time.GetElapsedTime(started);
+            if (due >= Duration)
+            {
+                return;
+            }
+
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+            }
+            else if (wait < -Interval)
+            {
+                continue;
+            }
+
+            var sample = await SampleAsync(cancellationToken).ConfigureAwait(false);
+            lock (samples)
+            {
+                samples.Add(sample);
+            }
+
+            onSample(sample);
+            if (sample.FailureKind is { } kind && kind.IsPermanent())
+            {
+                return;
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+    private async Task<MonitorSample> SampleAsync(CancellationToken cancellationToken)
+    {
+        var at = time.GetUtcNow();
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(sampleBudget, cancellationToken).ConfigureAwait(false);
+            var connect = watch.Elapsed;
+            watch.Restart();
+            await using (var command = new NpgsqlCommand("SELECT 1", connection))
+            {
+                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var query = watch.Elapsed;
+            History.RecordSuccess(connect);
+            Alerts.Observe(connect, Endpoint.Hosts[0].ToString());
+            return new MonitorSample(at, connect, query, SampleOutcome.Ok, null, 1, Breaker);
+        }
+        catch (DatabaseUnavailableException unavailable)
+        {
+            History.RecordFailure();
+            return new MonitorSample(at, watch.Elapsed, TimeSpan.Zero, SampleOutcome.Rejected, unavailable.Failure.Kind, 0, Breaker);
+        }
+        catch (DatabaseConnectionException failed)
+        {
+            History.RecordFailure();
+            return new MonitorSample(at, watch.Elapsed, TimeSpan.Zero, SampleOutcome.Failed, failed.Failure.Kind, failed.Attempts, Breaker);
+        }
+        catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            History.RecordFailure();
+            return new MonitorSample(at, watch.Elapsed, watch.Elapsed, SampleOutcome.Failed,
+                FailureClassifier.ClassifyKind(ex, Endpoint, FailureOperation.Command), 1, Breaker);
+        }
+    }
+}
