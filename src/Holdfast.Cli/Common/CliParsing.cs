@@ -33,4 +33,21 @@ internal static class CliParsing
         result.AddError($"{option} takes a whole number from {min} to {max}, not '{text}'.");
         return min;
     }
+
+    /// <summary>A whole number, at least <paramref name="min"/>, for an optional option.</summary>
+    public static int? OptionalInteger(ArgumentResult result, int min) => Integer(result, min, int.MaxValue);
+
+    /// <summary>A decimal number such as 0.8.</summary>
+    public static double Decimal(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        var option = result.Parent is OptionResult parent ? parent.Option.Name : "the value";
+        result.AddError($"{option} takes a number such as 0.8, not '{text}'.");
+        return 0;
+    }
 }

@@ -14,13 +14,18 @@ internal static class PlanCommand
 {
     public static Command Create(CliOptions common, CliConsole console)
     {
-        var maxConnections = new Option<int?>("--max-connections") { Description = "The server's max_connections (read from the server with --from-server)." };
-        var instances = new Option<int?>("--instances") { Description = "Service instances running at once (default 1 with --from-server)." };
-        var reserved = new Option<int?>("--reserved") { Description = "superuser_reserved_connections (default 3; read from the server with --from-server)." };
-        var otherClients = new Option<int?>("--other-clients") { Description = "Connections held by other clients (default 0; counted from pg_stat_activity with --from-server)." };
-        var margin = new Option<double>("--margin") { Description = "The share of the rest pools may take, above 0 and at most 1.", DefaultValueFactory = _ => CapacityInputs.DefaultSafetyMargin };
-        var overlap = new Option<int>("--rollout-overlap") { Description = "Extra instances while a rolling deployment runs old and new side by side." };
-        var overflow = new Option<int>("--overflow") { Description = "Connections per instance beyond the pool (Holdfast's health probes 2 + recovery probe 1).", DefaultValueFactory = _ => CapacityInputs.DefaultOverflow };
+        var maxConnections = Whole("--max-connections", "The server's max_connections (read from the server with --from-server).");
+        var instances = Whole("--instances", "Service instances running at once (default 1 with --from-server).");
+        var reserved = Whole("--reserved", "superuser_reserved_connections (default 3; read from the server with --from-server).");
+        var otherClients = Whole("--other-clients", "Connections held by other clients (default 0; counted from pg_stat_activity with --from-server).");
+        var margin = new Option<double>("--margin")
+        {
+            Description = "The share of the rest pools may take, above 0 and at most 1.",
+            DefaultValueFactory = _ => CapacityInputs.DefaultSafetyMargin,
+            CustomParser = CliParsing.Decimal,
+        };
+        var overlap = Whole("--rollout-overlap", "Extra instances while a rolling deployment runs old and new side by side.");
+        var overflow = Whole("--overflow", "Connections per instance beyond the pool (Holdfast's health probes 2 + recovery probe 1; default 3).");
         var fromServer = new Option<bool>("--from-server") { Description = "Read max_connections, superuser_reserved_connections and connections by application_name from the live server." };
         var applicationName = new Option<string?>("--application-name") { Description = "With --from-server: the service's application name; its connections (and -admin, -health) are not 'other clients'." };
         var json = CliOptions.JsonFlag();
@@ -55,8 +60,8 @@ internal static class PlanCommand
                 parse.GetValue(reserved) ?? server?.Reserved ?? CapacityInputs.DefaultReserved,
                 parse.GetValue(otherClients) ?? server?.OtherClients(parse.GetValue(applicationName)) ?? 0,
                 parse.GetValue(margin),
-                parse.GetValue(overlap),
-                parse.GetValue(overflow));
+                parse.GetValue(overlap) ?? 0,
+                parse.GetValue(overflow) ?? CapacityInputs.DefaultOverflow);
             if (inputs.Problems() is { Count: > 0 } problems)
             {
                 foreach (var problem in problems)
@@ -81,6 +86,12 @@ internal static class PlanCommand
         });
         return command;
     }
+
+    private static Option<int?> Whole(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result => CliParsing.OptionalInteger(result, 0),
+    };
 
     private static async Task<ServerCapacity> ReadServerAsync(DatabaseEndpoint endpoint, CancellationToken cancellationToken)
     {

@@ -37,7 +37,7 @@ public static class PoolPlanner
         if (usable <= 0)
         {
             return NoFit(inputs, usable, budget, atOnce, perInstance, steps,
-                $"max_connections {inputs.MaxConnections} leaves nothing after {inputs.Reserved} reserved and {inputs.OtherClients} other clients; raise max_connections or move the other clients");
+                $"no plan fits: max_connections {inputs.MaxConnections} leaves nothing after {inputs.Reserved} reserved and {inputs.OtherClients} other clients; raise max_connections or move the other clients");
         }
 
         if (pool < 1)

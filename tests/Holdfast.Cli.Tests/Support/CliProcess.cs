@@ -18,15 +18,20 @@ internal static class CliProcess
     [
         "DATABASE_URL", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_SSLMODE",
         "ConnectionStrings__Database", "HOLDFAST_ENVIRONMENT", "ENVIRONMENT", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT",
+        "BYPASS_STARTUP_VALIDATION",
     ];
 
-    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null,
+        string? workingDirectory = null)
     {
+        // An empty directory unless the test gives one: commands read appsettings*.json from where they run.
+        using var scratch = workingDirectory is null ? new TempDirectory() : null;
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? scratch!.Path,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Holdfast.Cli.dll"));
         foreach (var argument in arguments)
@@ -34,7 +39,7 @@ internal static class CliProcess
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var name in DatabaseVariables)
+        foreach (var name in DatabaseVariables.Concat(start.Environment.Keys.Where(k => k.StartsWith("Holdfast__", StringComparison.OrdinalIgnoreCase))).ToList())
         {
             start.Environment.Remove(name);
         }

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Holdfast.Cli.Tests.Support;
+using Holdfast.Testing;
+using Npgsql;
+
+namespace Holdfast.Cli.Tests.Plan;
+
+public sealed class PlanCommandTests
+{
+    public static TheoryData<string, bool, int, int> Cases => new()
+    {
+        // arguments, fits, pool size, budget
+        { "--max-connections 100 --instances 1", true, 74, 77 },
+        { "--max-connections 100 --instances 4", true, 16, 77 },
+        { "--max-connections 100 --instances 4 --other-clients 10", true, 14, 69 },
+        { "--max-connections 100 --instances 4 --rollout-overlap 2", true, 9, 77 },
+        { "--max-connections 500 --instances 6 --rollout-overlap 2", true, 46, 397 },
+        { "--max-connections 500 --instances 2", true, 100, 397 },
+        { "--max-connections 200 --instances 10 --margin 0.5 --reserved 5", true, 6, 97 },
+        { "--max-connections 100 --instances 4 --overflow 0", true, 19, 77 },
+        { "--max-connections 25 --instances 4", true, 1, 17 },
+        { "--max-connections 100 --instances 20 --other-clients 10 --rollout-overlap 2", false, 0, 69 },
+        { "--max-connections 20 --instances 10", false, 0, 13 },
+        { "--max-connections 10 --instances 1 --other-clients 8", false, 0, 0 },
+        { "--max-connections 3 --instances 1", false, 0, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Plan_Arithmetic(string arguments, bool fits, int pool, int budget)
+    {
+        var run = await CliProcess.RunAsync(["plan", .. arguments.Split(' '), "--json"]);
+
+        Assert.True(run.ExitCode == (fits ? 0 : 2), run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(fits, json.RootElement.GetProperty("fits").GetBoolean());
+        Assert.Equal(pool, json.RootElement.GetProperty("poolSize").GetInt32());
+        Assert.Equal(budget, json.RootElement.GetProperty("budget").GetInt32());
+        if (fits)
+        {
+            Assert.True(json.RootElement.GetProperty("total").GetInt32() <= budget);
+        }
+        else
+        {
+            Assert.Contains("no plan fits", json.RootElement.GetProperty("verdict").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Plan_Impossible_SaysWhatToChange()
+    {
+        var run = await CliProcess.RunAsync("plan", "--max-connections", "100", "--instances", "20", "--other-clients", "10", "--rollout-overlap", "2");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("per instance = floor(69 / 22) = 3", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Raise max_connections to at least 123, run at most 15 instances", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("plan --instances 3", "give --max-connections and --instances")]
+    [InlineData("plan --max-connections 100 --instances 0", "instances must be at least 1")]
+    [InlineData("plan --max-connections 100 --instances 2 --margin 1.5", "the safety margin must be above 0 and at most 1")]
+    [InlineData("plan --max-connections lots --instances 2", "lots")]
+    public async Task Plan_BadInput_ExitsTwoWithAClearError(string arguments, string message)
+    {
+        var run = await CliProcess.RunAsync(arguments.Split(' '));
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_FromServer_ReadsTheSettingsAndCountsOtherApplications()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { MaxConnections = 40 }, ct);
+        var held = new List<NpgsqlConnection>();
+        foreach (var (application, count) in new[] { ("billing-jobs", 3), ("orders-api", 2), ("orders-api-health", 1) })
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var connection = new NpgsqlConnection(postgres.CreateConnectionStringBuilder(application).ConnectionString + ";Pooling=false");
+                await connection.OpenAsync(ct);
+                held.Add(connection);
+            }
+        }
+
+        try
+        {
+            var run = await CliProcess.RunAsync(["plan", "--from-server", "--instances", "2", "--application-name", "orders-api", "--json"],
+                new Dictionary<string, string> { ["DATABASE_URL"] = postgres.DatabaseUrl });
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            using var json = JsonDocument.Parse(run.Stdout);
+            var inputs = json.RootElement.GetProperty("inputs");
+            Assert.Equal(40, inputs.GetProperty("maxConnections").GetInt32());
+            Assert.Equal(3, inputs.GetProperty("reserved").GetInt32());
+            Assert.Equal(3, inputs.GetProperty("otherClients").GetInt32());
+            // usable 40 - 3 - 3 = 34, budget floor(34 x 0.8) = 27, per instance 13, pool 10.
+            Assert.Equal(10, json.RootElement.GetProperty("poolSize").GetInt32());
+            var applications = json.RootElement.GetProperty("server").GetProperty("applications").EnumerateArray()
+                .ToDictionary(a => a.GetProperty("applicationName").GetString()!, a => a.GetProperty("connections").GetInt32());
+            Assert.Equal(3, applications["billing-jobs"]);
+            Assert.Equal(2, applications["orders-api"]);
+            Assert.False(applications.ContainsKey("holdfast-plan"), "the plan's own connection is left out");
+        }
+        finally
+        {
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Plan_FromServer_WrongPassword_ExitsFourWithoutThePassword()
+    {
+        await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        var run = await CliProcess.RunAsync(["plan", "--from-server"],
+            new Dictionary<string, string> { ["DATABASE_URL"] = $"postgres://{postgres.Username}:Wr0ng-cr3t@{postgres.Host}:{postgres.Port}/{postgres.Database}" });
+
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("AuthenticationFailed", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("cr3t", run.All, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Holdfast.Cli.Tests.Support;
+using Holdfast.Testing;
+
+namespace Holdfast.Cli.Tests.Wait;
+
+public sealed class WaitCommandTests(PostgresFixture fixture)
+{
+    private readonly LocalPostgres postgres = fixture.Postgres;
+
+    [Fact]
+    public async Task Wait_HealthyDatabase_ExitsZeroAtOnce()
+    {
+        var run = await CliProcess.RunAsync(["wait", "--max", "10s", "--json"], Url(postgres.DatabaseUrl));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.True(json.RootElement.GetProperty("ready").GetBoolean());
+        Assert.Equal(1, json.RootElement.GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
+    public async Task Wait_WrongPassword_ExitsFourInUnderTwoSeconds()
+    {
+        var run = await CliProcess.RunAsync(["wait", "--max", "60s", "--json"],
+            Url($"postgres://{postgres.Username}:Wr0ng-cr3t@{postgres.Host}:{postgres.Port}/{postgres.Database}"));
+
+        Assert.True(run.ExitCode == 4, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.Equal("authenticationFailed", json.RootElement.GetProperty("kind").GetString());
+        Assert.True(json.RootElement.GetProperty("elapsedMs").GetDouble() < 2000, run.Stdout);
+        Assert.Equal(1, json.RootElement.GetProperty("attempts").GetInt32());
+        Assert.DoesNotContain("cr3t", run.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wait_RefusingPath_ExitsThreeAfterItsBudget()
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        proxy.Refuse();
+
+        var run = await CliProcess.RunAsync(["wait", "--max", "2s"], Url(PostgresUrl(proxy.Port)));
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains("not ready: Refused", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("holdfast wait:", run.Stderr, StringComparison.Ordinal);
+        Assert.InRange(run.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Wait_DatabaseAppearsDuringTheWait_ExitsZero()
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        proxy.Refuse();
+        var watch = Stopwatch.StartNew();
+
+        var waiting = CliProcess.RunAsync(["wait", "--max", "30s", "--json"], Url(PostgresUrl(proxy.Port)));
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        proxy.Pass();
+        var run = await waiting;
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.True(json.RootElement.GetProperty("attempts").GetInt32() > 1);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20));
+    }
+
+    private string PostgresUrl(int port) =>
+        $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{port}/{postgres.Database}";
+
+    private static Dictionary<string, string> Url(string url) => new() { ["DATABASE_URL"] = url };
+}
