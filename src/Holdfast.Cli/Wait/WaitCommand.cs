@@ -18,6 +18,9 @@ internal static class WaitCommand
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>Less budget left than this, and no new attempt starts: it could only time out.</summary>
+    private static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(100);
+
     public static Command Create(CliOptions common, CliConsole console)
     {
         var max = new Option<TimeSpan?>("--max")
@@ -83,7 +86,7 @@ internal static class WaitCommand
         for (var retry = 0; ; retry++)
         {
             var remaining = budget - watch.Elapsed;
-            if (remaining <= TimeSpan.Zero)
+            if (remaining <= (attempts == 0 ? TimeSpan.Zero : MinimumAttempt))
             {
                 return new WaitResult(false, attempts, watch.Elapsed, last ?? FailureClassifier.FromKind(FailureKind.Timeout, "the budget ended", endpoint));
             }
@@ -103,10 +106,12 @@ internal static class WaitCommand
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
             {
-                last = ex is OperationCanceledException
-                    ? FailureClassifier.FromKind(FailureKind.Timeout, $"no answer within {DurationText.Format(attemptTimeout)}", endpoint)
-                    : FailureClassifier.Classify(ex, endpoint);
-                if (!last.IsTransient && last.Kind != FailureKind.Unknown)
+                // An attempt cut short by the end of the budget says less than the failure before it: keep that one.
+                var failure = ex is not OperationCanceledException ? FailureClassifier.Classify(ex, endpoint)
+                    : attemptTimeout < connectionTimeout && last is not null ? last
+                    : FailureClassifier.FromKind(FailureKind.Timeout, $"no answer within {DurationText.Format(attemptTimeout)}", endpoint);
+                last = failure;
+                if (!failure.IsTransient && failure.Kind != FailureKind.Unknown)
                 {
                     return new WaitResult(false, attempts, watch.Elapsed, last);
                 }
@@ -114,11 +119,12 @@ internal static class WaitCommand
 
             var delay = Backoff.Ceiling(retry, FirstDelay, LongestDelay);
             remaining = budget - watch.Elapsed;
-            progress?.WriteLine($"holdfast wait: {endpoint.Hosts[0]} {last.Kind} (attempt {attempts}, {DurationText.Format(watch.Elapsed)} of {DurationText.Format(budget)}); next try in {DurationText.Format(delay < remaining ? delay : remaining)}");
+            progress?.WriteLine($"holdfast wait: {endpoint.Hosts[0]} {last!.Kind} (attempt {attempts}, {DurationText.Format(watch.Elapsed)} of {DurationText.Format(budget)}); next try in {DurationText.Format(delay < remaining ? delay : remaining)}");
             if (remaining > TimeSpan.Zero)
             {
                 await Task.Delay(delay < remaining ? delay : remaining, cancellationToken);
             }
+
         }
     }
 
