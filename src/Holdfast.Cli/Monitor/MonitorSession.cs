@@ -37,7 +37,9 @@ internal sealed class MonitorSession : IAsyncDisposable
         builder.Npgsql.ConnectionStringBuilder.Pooling = false;
         builder.Npgsql.ConnectionStringBuilder.ApplicationName = "holdfast-monitor";
         dataSource = builder.Build();
-        sampleBudget = interval < timeouts.Profile.Connection ? interval : timeouts.Profile.Connection;
+        // A sample may take the connection timeout, whatever the interval: a slow but healthy connect is not a failure.
+        // Ticks a long sample overruns are skipped.
+        sampleBudget = timeouts.Profile.Connection;
         Rule = AlertRule.ConnectTimeFor(timeouts.Environment);
         Alerts = new AlertMonitor([Rule], [], time, onAlert: alert =>
         {

@@ -14,11 +14,11 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
     public async Task Monitor_ThroughALatencyProxy_WritesCsvJsonAndSvgWithTheSameSamples()
     {
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
-        proxy.AddLatency(TimeSpan.FromMilliseconds(20));
+        proxy.AddLatency(TimeSpan.FromMilliseconds(10));
         using var directory = new TempDirectory();
         var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{proxy.Host}:{proxy.Port}/{postgres.Database}";
 
-        var run = await CliProcess.RunAsync(["monitor", "--duration", "3s", "--interval", "500ms", "--csv", "s.csv", "--json", "s.json", "--chart", "s.svg"],
+        var run = await CliProcess.RunAsync(["monitor", "--duration", "4s", "--interval", "1s", "--csv", "s.csv", "--json", "s.json", "--chart", "s.svg"],
             new Dictionary<string, string> { ["DATABASE_URL"] = url }, workingDirectory: directory.Path);
 
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -39,14 +39,14 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
         var fromSvg = svg.Descendants(ns + "circle").Where(c => (string?)c.Attribute("class") == "sample")
             .Select(c => (At: (string)c.Attribute("data-at")!, ConnectMs: double.Parse((string)c.Attribute("data-connect-ms")!, CultureInfo.InvariantCulture), Outcome: (string)c.Attribute("data-outcome")!)).ToList();
 
-        Assert.InRange(fromCsv.Count, 5, 7);
+        Assert.InRange(fromCsv.Count, 2, 5);
         Assert.Equal(fromCsv.Select(s => s.At), fromJson.Select(s => s.At));
         Assert.Equal(fromCsv.Select(s => s.At), fromSvg.Select(s => s.At));
         Assert.Equal(fromCsv.Select(s => s.ConnectMs), fromJson.Select(s => s.ConnectMs));
         Assert.Equal(fromCsv.Select(s => s.ConnectMs), fromSvg.Select(s => s.ConnectMs));
         Assert.All(fromCsv, s => Assert.Equal("ok", s.Outcome));
-        // Every protocol message crosses the proxy with 20 ms added: a connect takes several round trips.
-        Assert.All(fromCsv, s => Assert.True(s.ConnectMs >= 40, s.ConnectMs.ToString(CultureInfo.InvariantCulture)));
+        // Every protocol message crosses the proxy with 10 ms added: a connect takes several round trips.
+        Assert.All(fromCsv, s => Assert.True(s.ConnectMs >= 20, s.ConnectMs.ToString(CultureInfo.InvariantCulture)));
         Assert.Equal(fromCsv.Count, json.RootElement.GetProperty("summary").GetProperty("whole").GetProperty("count").GetInt32());
         Assert.Equal(10, json.RootElement.GetProperty("rule").GetProperty("warningSeconds").GetDouble());
         Assert.Contains("connect time (ms)", svg.ToString(), StringComparison.Ordinal);
