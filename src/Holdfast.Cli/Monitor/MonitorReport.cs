@@ -25,7 +25,9 @@ internal sealed record MonitorReport(
     /// <summary>The recent window of the trend: the last quarter of the run, at least one interval.</summary>
     public static TimeSpan RecentWindow(TimeSpan elapsed, TimeSpan interval)
     {
+        // Whole seconds once it is over a second, so the report says "recent 5 s", not "recent 5.019 s".
         var quarter = elapsed / 4;
+        quarter = quarter > TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(Math.Round(quarter.TotalSeconds)) : quarter;
         return quarter > interval ? quarter : interval;
     }
 

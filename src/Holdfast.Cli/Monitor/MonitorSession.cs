@@ -20,6 +20,7 @@ internal sealed class MonitorSession : IAsyncDisposable
     private readonly TimeSpan sampleBudget;
     private readonly List<MonitorSample> samples = [];
     private readonly List<HoldfastAlert> alerts = [];
+    private readonly RetryCounter retries;
 
     public MonitorSession(DatabaseEndpoint endpoint, HoldfastTimeouts timeouts, TimeSpan interval, TimeSpan duration, TimeProvider time)
     {
@@ -28,10 +29,12 @@ internal sealed class MonitorSession : IAsyncDisposable
         Interval = interval;
         Duration = duration;
         this.time = time;
+        var name = $"holdfast-monitor-{Environment.ProcessId}";
+        retries = new RetryCounter(name);
         var builder = new HoldfastDataSourceBuilder(endpoint).UseTimeouts(timeouts).UseTimeProvider(time)
             .Configure(o =>
             {
-                o.Name = $"holdfast-monitor-{Environment.ProcessId}";
+                o.Name = name;
                 o.Recovery.Enabled = false;
             });
         builder.Npgsql.ConnectionStringBuilder.Pooling = false;
@@ -128,12 +131,17 @@ internal sealed class MonitorSession : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        retries.Dispose();
+        return dataSource.DisposeAsync();
+    }
 
     private async Task<MonitorSample> SampleAsync(CancellationToken cancellationToken)
     {
         var at = time.GetUtcNow();
         var watch = Stopwatch.StartNew();
+        var retriesBefore = retries.Count;
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(sampleBudget, cancellationToken).ConfigureAwait(false);
@@ -147,7 +155,7 @@ internal sealed class MonitorSession : IAsyncDisposable
             var query = watch.Elapsed;
             History.RecordSuccess(connect);
             Alerts.Observe(connect, Endpoint.Hosts[0].ToString());
-            return new MonitorSample(at, connect, query, SampleOutcome.Ok, null, 1, Breaker);
+            return new MonitorSample(at, connect, query, SampleOutcome.Ok, null, (int)(retries.Count - retriesBefore) + 1, Breaker);
         }
         catch (DatabaseUnavailableException unavailable)
         {
@@ -163,7 +171,7 @@ internal sealed class MonitorSession : IAsyncDisposable
         {
             History.RecordFailure();
             return new MonitorSample(at, watch.Elapsed, watch.Elapsed, SampleOutcome.Failed,
-                FailureClassifier.ClassifyKind(ex, Endpoint, FailureOperation.Command), 1, Breaker);
+                FailureClassifier.ClassifyKind(ex, Endpoint, FailureOperation.Command), (int)(retries.Count - retriesBefore) + 1, Breaker);
         }
     }
 }

@@ -122,7 +122,14 @@ internal static class PlanCommand
             }
 
             console.MarkupLine($"server    max_connections {server.MaxConnections}, superuser_reserved_connections {server.Reserved}");
-            console.Write(table);
+            if (server.Applications.Count == 0)
+            {
+                console.MarkupLine("          no other client connections");
+            }
+            else
+            {
+                console.Write(table);
+            }
         }
 
         foreach (var step in plan.Steps)

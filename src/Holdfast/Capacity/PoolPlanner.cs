@@ -32,7 +32,7 @@ public static class PoolPlanner
         var perInstance = budget / atOnce;
         steps.Add($"per instance = floor({budget} / {atOnce}) = {perInstance}");
         var pool = perInstance - inputs.Overflow;
-        steps.Add($"pool = {perInstance} - overflow {inputs.Overflow} = {pool}");
+        steps.Add($"pool = {perInstance} - overflow {inputs.Overflow} (Holdfast's health and recovery probes) = {pool}");
 
         if (usable <= 0)
         {

@@ -69,4 +69,27 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
         Assert.True(json.RootElement.GetProperty("failuresByKind").GetProperty("refused").GetInt32() >= 1);
         Assert.Equal("Open", json.RootElement.GetProperty("finalBreaker").GetString());
     }
+
+    [Fact]
+    public async Task Monitor_CtrlC_EndsAtOnceWithTheReportAndTheFiles()
+    {
+        using var directory = new TempDirectory();
+        var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{postgres.Port}/{postgres.Database}";
+
+        // Ten minutes asked for; SIGINT once the first sample is printed.
+        var run = await CliProcess.RunAsync(["monitor", "--duration", "10m", "--interval", "500ms", "--json", "s.json", "--chart", "s.svg"],
+            new Dictionary<string, string> { ["DATABASE_URL"] = url }, TimeSpan.FromSeconds(60), directory.Path, interruptWhen: " ok connect ");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(run.Elapsed < TimeSpan.FromSeconds(30), run.ToString());
+        Assert.Contains("stopped", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("trend report", run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", run.All, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.Path, "s.json")));
+        Assert.True(json.RootElement.GetProperty("cancelled").GetBoolean());
+        var samples = json.RootElement.GetProperty("samples").EnumerateArray().ToList();
+        Assert.NotEmpty(samples);
+        Assert.All(samples, s => Assert.Equal("ok", s.GetProperty("outcome").GetString()));
+        Assert.True(File.Exists(Path.Combine(directory.Path, "s.svg")));
+    }
 }

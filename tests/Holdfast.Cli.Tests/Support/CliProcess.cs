@@ -21,8 +21,12 @@ internal static class CliProcess
         "BYPASS_STARTUP_VALIDATION",
     ];
 
-    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null,
-        string? workingDirectory = null)
+    public static Task<CliRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null,
+        string? workingDirectory = null) => RunAsync(arguments, environment, timeout, workingDirectory, interruptWhen: null);
+
+    /// <summary>Runs the command and sends it SIGINT (Ctrl-C) once a line of its stdout contains <paramref name="interruptWhen"/>.</summary>
+    public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan? timeout,
+        string? workingDirectory, string? interruptWhen)
     {
         // An empty directory unless the test gives one: commands read appsettings*.json from where they run.
         using var scratch = workingDirectory is null ? new TempDirectory() : null;
@@ -51,7 +55,7 @@ internal static class CliProcess
 
         var stopwatch = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stdout = interruptWhen is null ? process.StandardOutput.ReadToEndAsync() : ReadAndInterruptAsync(process, interruptWhen);
         var stderr = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         try
@@ -68,4 +72,22 @@ internal static class CliProcess
     }
 
     public static Task<CliRun> RunAsync(params string[] arguments) => RunAsync(arguments, null);
+
+    private static async Task<string> ReadAndInterruptAsync(Process process, string marker)
+    {
+        var text = new StringBuilder();
+        var sent = false;
+        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            text.AppendLine(line);
+            if (!sent && line.Contains(marker, StringComparison.Ordinal))
+            {
+                sent = true;
+                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await kill.WaitForExitAsync();
+            }
+        }
+
+        return text.ToString();
+    }
 }

@@ -1,0 +1,37 @@
+using Holdfast.Cli.Monitor;
+using Holdfast.Configuration;
+using Holdfast.Testing;
+using Holdfast.Timeouts;
+
+namespace Holdfast.Cli.Tests.Monitor;
+
+public sealed class MonitorSessionTests(PostgresFixture fixture)
+{
+    private readonly LocalPostgres postgres = fixture.Postgres;
+
+    [Fact]
+    public async Task Sample_SucceedingAfterRetries_CountsEveryAttempt()
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        proxy.Reset();
+        var endpoint = DatabaseEndpoint.Parse(
+            $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{proxy.Host}:{proxy.Port}/{postgres.Database}");
+        await using var session = new MonitorSession(endpoint, HoldfastTimeouts.For(HoldfastEnvironment.Development),
+            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeProvider.System);
+
+        var running = session.RunAsync(_ => { }, TestContext.Current.CancellationToken);
+        // Heal the path once the first attempt has been reset: the guard retries (50 ms backoff) and gets through.
+        while (proxy.AcceptedConnections == 0 && !running.IsCompleted)
+        {
+            await Task.Delay(2, TestContext.Current.CancellationToken);
+        }
+
+        proxy.Pass();
+        await running;
+
+        var sample = Assert.Single(session.Samples);
+        Assert.Equal(SampleOutcome.Ok, sample.Outcome);
+        Assert.Equal(proxy.AcceptedConnections, sample.Attempts);
+        Assert.True(sample.Attempts >= 2, $"{sample.Attempts} attempts");
+    }
+}
