@@ -25,7 +25,7 @@ public static class PoolPlanner
         var steps = new List<string>();
         var usable = inputs.MaxConnections - inputs.Reserved - inputs.OtherClients;
         steps.Add($"usable = max_connections {inputs.MaxConnections} - reserved {inputs.Reserved} - other clients {inputs.OtherClients} = {usable}");
-        var budget = usable <= 0 ? 0 : (int)Math.Floor(usable * inputs.SafetyMargin);
+        var budget = Budget(usable, inputs.SafetyMargin);
         steps.Add($"budget = floor({usable} x margin {Format(inputs.SafetyMargin)}) = {budget}");
         var atOnce = inputs.Instances + inputs.RolloutOverlap;
         steps.Add($"instances at once = {inputs.Instances} + {inputs.RolloutOverlap} during rollout = {atOnce}");
@@ -43,7 +43,7 @@ public static class PoolPlanner
         if (pool < 1)
         {
             var needed = atOnce * (1 + inputs.Overflow);
-            var neededMax = (int)Math.Ceiling(needed / inputs.SafetyMargin) + inputs.Reserved + inputs.OtherClients;
+            var neededMax = SmallestMaxConnections(inputs, needed);
             var maxInstances = budget / (1 + inputs.Overflow) - inputs.RolloutOverlap;
             var instancesFix = maxInstances >= 1 ? $"run at most {maxInstances} instances" : "run fewer instances";
             return NoFit(inputs, usable, budget, atOnce, perInstance, steps,
@@ -66,6 +66,26 @@ public static class PoolPlanner
     {
         var plan = Plan(inputs);
         return (plan.Fits && (inputs.Instances + inputs.RolloutOverlap) * (poolSize + inputs.Overflow) <= plan.Budget, plan);
+    }
+
+    /// <summary>floor(usable × margin), with a tolerance so 600 × 0.41 is 246, not 245.99999999999997.</summary>
+    private static int Budget(int usable, double margin) => usable <= 0 ? 0 : (int)Math.Floor((usable * margin) + 1e-9);
+
+    /// <summary>The smallest max_connections whose budget holds <paramref name="needed"/> connections.</summary>
+    private static int SmallestMaxConnections(CapacityInputs inputs, int needed)
+    {
+        var usable = (int)Math.Ceiling(needed / inputs.SafetyMargin);
+        while (usable > 1 && Budget(usable - 1, inputs.SafetyMargin) >= needed)
+        {
+            usable--;
+        }
+
+        while (Budget(usable, inputs.SafetyMargin) < needed)
+        {
+            usable++;
+        }
+
+        return usable + inputs.Reserved + inputs.OtherClients;
     }
 
     private static PoolPlan NoFit(CapacityInputs inputs, int usable, int budget, int atOnce, int perInstance, List<string> steps, string verdict) =>

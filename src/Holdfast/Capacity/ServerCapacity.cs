@@ -37,9 +37,15 @@ public sealed record ServerCapacity(int MaxConnections, int Reserved, IReadOnlyL
         return new ServerCapacity(max, reserved, applications);
     }
 
-    /// <summary>Connections held by every application whose name does not start with <paramref name="ownApplication"/>.</summary>
-    /// <param name="ownApplication">The service's application name (its <c>-admin</c> and <c>-health</c> pools count as its own); null counts everything.</param>
+    /// <summary>Connections held by every application other than the service itself.</summary>
+    /// <param name="ownApplication">
+    /// The service's application name; its <c>-admin</c> and <c>-health</c> pools count as its own, a longer name that
+    /// merely starts with it (<c>orders-api-v2</c>) does not. Null counts everything.
+    /// </param>
     public int OtherClients(string? ownApplication) => Applications
-        .Where(a => string.IsNullOrEmpty(ownApplication) || !a.ApplicationName.StartsWith(ownApplication, StringComparison.Ordinal))
+        .Where(a => string.IsNullOrEmpty(ownApplication) || !IsOwn(a.ApplicationName, ownApplication))
         .Sum(a => a.Connections);
+
+    private static bool IsOwn(string name, string own) =>
+        name == own || name == own + "-admin" || name == own + "-health";
 }
