@@ -81,8 +81,16 @@ public sealed partial class LocalPostgres : IAsyncDisposable
     public string ConnectionString => CreateConnectionStringBuilder().ConnectionString;
 
     /// <summary>A <c>postgres://</c> URL for the test role over TCP, user and password percent-encoded.</summary>
-    public string DatabaseUrl =>
-        $"postgres://{Uri.EscapeDataString(Username)}:{Uri.EscapeDataString(Password)}@{Host}:{Port}/{Uri.EscapeDataString(Database)}";
+    public string DatabaseUrl => DatabaseUrlVia(Port);
+
+    /// <summary>
+    /// A <c>DATABASE_URL</c> for this cluster's role and database on another loopback port (a <see cref="FaultProxy"/>
+    /// in front of it, or a port nothing listens on), optionally for another database.
+    /// </summary>
+    /// <param name="port">The port to connect to.</param>
+    /// <param name="database">The database; this cluster's when null.</param>
+    public string DatabaseUrlVia(int port, string? database = null) =>
+        $"postgres://{Uri.EscapeDataString(Username)}:{Uri.EscapeDataString(Password)}@{Host}:{port}/{Uri.EscapeDataString(database ?? Database)}";
 
     /// <summary>Creates, starts and prepares a cluster.</summary>
     /// <param name="options">How to create it; defaults when null.</param>

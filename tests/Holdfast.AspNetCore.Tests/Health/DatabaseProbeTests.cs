@@ -65,7 +65,7 @@ public sealed class DatabaseProbeTests(PostgresFixture fixture)
     {
         var app = $"hf-{purpose}-{Guid.NewGuid().ToString("N")[..8]}";
         return new HoldfastDataSourceBuilder(
-                $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{port}/{postgres.Database}?application_name={app}")
+                $"{postgres.DatabaseUrlVia(port)}?application_name={app}")
             .UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Test, TimeoutProfile.Seconds(10, 2, 3, 2, 1)))
             .Configure(o =>
             {

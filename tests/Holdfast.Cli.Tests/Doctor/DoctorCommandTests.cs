@@ -76,7 +76,7 @@ public sealed class DoctorCommandTests(PostgresFixture fixture)
     [Fact]
     public async Task Doctor_MissingDatabase_ExitsFour()
     {
-        var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{postgres.Port}/missing_db";
+        var url = postgres.DatabaseUrlVia(postgres.Port, "missing_db");
 
         var run = await CliProcess.RunAsync(["doctor"], Url(url));
 

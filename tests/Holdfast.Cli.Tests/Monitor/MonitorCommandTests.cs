@@ -16,7 +16,7 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
         proxy.AddLatency(TimeSpan.FromMilliseconds(10));
         using var directory = new TempDirectory();
-        var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{proxy.Host}:{proxy.Port}/{postgres.Database}";
+        var url = postgres.DatabaseUrlVia(proxy.Port);
 
         var run = await CliProcess.RunAsync(["monitor", "--duration", "4s", "--interval", "1s", "--csv", "s.csv", "--json", "s.json", "--chart", "s.svg"],
             new Dictionary<string, string> { ["DATABASE_URL"] = url }, workingDirectory: directory.Path);
@@ -57,7 +57,7 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
     {
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
         proxy.Refuse();
-        var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{proxy.Host}:{proxy.Port}/{postgres.Database}";
+        var url = postgres.DatabaseUrlVia(proxy.Port);
 
         var run = await CliProcess.RunAsync(["monitor", "--duration", "4s", "--interval", "500ms", "--json"], new Dictionary<string, string> { ["DATABASE_URL"] = url });
 
@@ -74,7 +74,7 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
     public async Task Monitor_CtrlC_EndsAtOnceWithTheReportAndTheFiles()
     {
         using var directory = new TempDirectory();
-        var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{postgres.Port}/{postgres.Database}";
+        var url = postgres.DatabaseUrl;
 
         // Ten minutes asked for; SIGINT once the first sample is printed.
         var run = await CliProcess.RunAsync(["monitor", "--duration", "10m", "--interval", "500ms", "--json", "s.json", "--chart", "s.svg"],

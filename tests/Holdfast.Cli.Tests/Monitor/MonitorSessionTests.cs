@@ -15,7 +15,7 @@ public sealed class MonitorSessionTests(PostgresFixture fixture)
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
         proxy.Reset();
         var endpoint = DatabaseEndpoint.Parse(
-            $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{proxy.Host}:{proxy.Port}/{postgres.Database}");
+            postgres.DatabaseUrlVia(proxy.Port));
         await using var session = new MonitorSession(endpoint, HoldfastTimeouts.For(HoldfastEnvironment.Development),
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeProvider.System);
 

@@ -67,7 +67,7 @@ public sealed class WaitCommandTests(PostgresFixture fixture)
     }
 
     private string PostgresUrl(int port) =>
-        $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{port}/{postgres.Database}";
+        postgres.DatabaseUrlVia(port);
 
     private static Dictionary<string, string> Url(string url) => new() { ["DATABASE_URL"] = url };
 }

@@ -238,7 +238,7 @@ public sealed class FailureClassifierRealTests(PostgresFixture fixture)
     }
 
     private string Url(int? port = null, string? database = null) =>
-        $"postgres://{Uri.EscapeDataString(postgres.Username)}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{port ?? postgres.Port}/{database ?? postgres.Database}";
+        postgres.DatabaseUrlVia(port ?? postgres.Port, database);
 
     private static DatabaseEndpoint Endpoint(string url) => DatabaseEndpoint.Parse(url);
 

@@ -58,7 +58,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
     {
         var app = GuardedSources.NewApplicationName("pool");
         var builder = new HoldfastDataSourceBuilder(
-                $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{postgres.Port}/{postgres.Database}?application_name={app}")
+                $"{postgres.DatabaseUrl}?application_name={app}")
             .UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Test, TimeoutProfile.Seconds(10, 1, 1, 2, 1)))
             .Configure(o => o.Name = app);
         builder.Npgsql.ConnectionStringBuilder.MaxPoolSize = 1;
