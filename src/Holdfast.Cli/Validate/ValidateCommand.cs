@@ -14,7 +14,8 @@ internal static class ValidateCommand
         var json = CliOptions.JsonFlag();
         var command = new Command("validate",
             "Load configuration the way the service would (appsettings.json, appsettings.{Environment}.json, --config files, then " +
-            "environment variables), print the effective timeouts and pool with where each value came from, and fail (exit 2) with one " +
+            "environment variables; {Environment} is --environment, else ASPNETCORE_ENVIRONMENT or DOTNET_ENVIRONMENT, else Production, " +
+            "as in ASP.NET Core), print the effective timeouts and pool with where each value came from, and fail (exit 2) with one " +
             "line per problem: a value below its floor, an attempt timeout longer than its budget, a pool that does not fit the planned " +
             "capacity. No database is contacted. Use it as a CI gate against timeout regressions.\n\n" +
             "Examples:\n" +
@@ -39,6 +40,7 @@ internal static class ValidateCommand
                     report.EnvironmentSource,
                     report.Endpoint,
                     report.EndpointNote,
+                    report.Files,
                     report.Settings,
                     report.Plan,
                     Problems = report.Problems.Select(p => new { p.Setting, p.Problem, p.Fix, Line = p.ToString() }),
@@ -63,6 +65,9 @@ internal static class ValidateCommand
             console.MarkupLine($"[grey]note[/]      {Markup.Escape(note)}");
         }
 
+        console.MarkupLine(report.Files.Count == 0
+            ? "files     (none: defaults and environment variables only)"
+            : $"files     {Markup.Escape(string.Join(", ", report.Files.Select(f => Path.GetRelativePath(Directory.GetCurrentDirectory(), f))))}");
         var table = new Table().Border(TableBorder.Rounded).AddColumns("setting", "value", "source", "rule");
         foreach (var row in report.Settings)
         {

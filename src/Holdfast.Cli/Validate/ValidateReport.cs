@@ -14,6 +14,7 @@ internal sealed record ValidateReport(
     string EnvironmentSource,
     string? Endpoint,
     string? EndpointNote,
+    IReadOnlyList<string> Files,
     IReadOnlyList<SettingRow> Settings,
     PoolPlan? Plan,
     IReadOnlyList<ConfigurationProblem> Problems)
@@ -85,7 +86,7 @@ internal sealed record ValidateReport(
         }
 
         return new ValidateReport(environment?.Environment.ToName() ?? "unknown", environment?.Source ?? "unknown", endpoint?.ToString(),
-            note, rows, plan, problems);
+            note, Common.CliConfiguration.Files(configuration), rows, plan, problems);
     }
 
     private static string? Rule(HoldfastTimeouts timeouts, TimeoutSetting setting)

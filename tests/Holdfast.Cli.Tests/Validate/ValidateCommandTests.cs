@@ -55,6 +55,31 @@ public sealed class ValidateCommandTests
         Assert.Equal("env Holdfast__Timeouts__Connection", connection.GetProperty("source").GetString());
     }
 
+    [Theory]
+    [InlineData(null, "appsettings.Production.json", "50 s")]
+    [InlineData("Staging", "appsettings.Staging.json", "20 s")]
+    public async Task Validate_ReadsTheFileOfTheHostEnvironment_AsASPNETCoreWould(string? aspNetCoreEnvironment, string file, string connection)
+    {
+        using var directory = new TempDirectory();
+        directory.Write("appsettings.Staging.json", """{ "Holdfast": { "Timeouts": { "Connection": 20 } } }""");
+        directory.Write("appsettings.Production.json", """{ "Holdfast": { "Timeouts": { "Connection": 50 } } }""");
+        var variables = new Dictionary<string, string> { ["HOLDFAST_ENVIRONMENT"] = "staging" };
+        if (aspNetCoreEnvironment is not null)
+        {
+            variables["ASPNETCORE_ENVIRONMENT"] = aspNetCoreEnvironment;
+        }
+
+        // HOLDFAST_ENVIRONMENT picks the profile and floors; the host's environment (Production unless named) picks the file.
+        var run = await CliProcess.RunAsync(["validate", "--json"], variables, workingDirectory: directory.Path);
+
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.Equal("staging", json.RootElement.GetProperty("environment").GetString());
+        Assert.Equal(file, Path.GetFileName(Assert.Single(json.RootElement.GetProperty("files").EnumerateArray()).GetString()));
+        var setting = json.RootElement.GetProperty("settings").EnumerateArray().Single(s => s.GetProperty("key").GetString() == "Holdfast:Timeouts:Connection");
+        Assert.Equal(connection, setting.GetProperty("value").GetString());
+        Assert.Equal(connection == "20 s" ? 2 : 0, run.ExitCode);
+    }
+
     [Fact]
     public async Task Validate_AttemptTimeoutLongerThanItsBudget_AndAPoolThatDoesNotFit_AreProblems()
     {
