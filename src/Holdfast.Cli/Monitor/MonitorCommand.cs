@@ -22,7 +22,7 @@ internal static class MonitorCommand
         var chart = new Option<string?>("--chart") { Description = "Write a latency chart to this SVG file (open it in a browser)." };
         var command = new Command("monitor",
             "Take a timed connect + SELECT 1 sample every interval through a guarded connection (retries and the circuit breaker as in " +
-            "a service), show a live table (last, p50, p95, max, failures by kind, breaker state, active alerts) with the environment's " +
+            "a service; one untimed warm-up connect first, so the client's start-up cost is not in the first sample), show a live table (last, p50, p95, max, failures by kind, breaker state, active alerts) with the environment's " +
             "alert rules, and end with a trend report (the recent quarter of the run against the whole run). Ctrl-C ends it cleanly " +
             "with the report. Exit 0 when the last sample succeeded, 3 or 4 by its failure.\n\n" +
             "Examples:\n" +

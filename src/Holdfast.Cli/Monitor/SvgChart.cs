@@ -42,8 +42,14 @@ internal static class SvgChart
             var y = Y(value);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{y:0.#}\" x2=\"{Width - Right}\" y2=\"{y:0.#}\" stroke=\"#eee\"/>\n");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 8}\" y=\"{y + 4:0.#}\" text-anchor=\"end\">{value:0.##}</text>\n");
-            var x = Left + (plotWidth * i / 5.0);
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:0.#}\" y=\"{Height - Bottom + 18}\" text-anchor=\"middle\">{span * i / 5:0.#} s</text>\n");
+        }
+
+        var step = TimeStep(span / 5);
+        for (var i = 0; i * step <= span + 1e-9; i++)
+        {
+            var t = i * step;
+            var x = Left + (t / span * plotWidth);
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:0.#}\" y=\"{Height - Bottom + 18}\" text-anchor=\"middle\">{TimeLabel(t, step)}</text>\n");
         }
 
         svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{Top + plotHeight}\" x2=\"{Width - Right}\" y2=\"{Top + plotHeight}\" stroke=\"#333\"/>\n");
@@ -81,6 +87,29 @@ internal static class SvgChart
         svg.Append("</svg>\n");
         return svg.ToString();
     }
+
+    /// <summary>A round tick step in seconds at least <paramref name="rough"/>: 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1 h...</summary>
+    private static double TimeStep(double rough)
+    {
+        if (rough < 1)
+        {
+            return NiceCeiling(rough);
+        }
+
+        foreach (var step in new double[] { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600 })
+        {
+            if (step >= rough)
+            {
+                return step;
+            }
+        }
+
+        return Math.Ceiling(rough / 3600) * 3600;
+    }
+
+    private static string TimeLabel(double seconds, double step) => step >= 60
+        ? string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:0.#} min")
+        : string.Create(CultureInfo.InvariantCulture, $"{seconds:0.#} s");
 
     private static double NiceCeiling(double value)
     {

@@ -117,14 +117,24 @@ internal static class WaitCommand
                 }
             }
 
-            var delay = Backoff.Ceiling(retry, FirstDelay, LongestDelay);
-            remaining = budget - watch.Elapsed;
-            progress?.WriteLine($"holdfast wait: {endpoint.Hosts[0]} {last!.Kind} (attempt {attempts}, {DurationText.Format(watch.Elapsed)} of {DurationText.Format(budget)}); next try in {DurationText.Format(delay < remaining ? delay : remaining)}");
-            if (remaining > TimeSpan.Zero)
+            // Back off, but leave room for one last attempt before the budget ends: the database may appear in that time.
+            var room = budget - watch.Elapsed - MinimumAttempt;
+            if (room <= TimeSpan.Zero)
             {
-                await Task.Delay(delay < remaining ? delay : remaining, cancellationToken);
+                // Too little left for another attempt: the rest of the budget (under 100 ms), then the verdict.
+                var rest = budget - watch.Elapsed;
+                if (rest > TimeSpan.Zero)
+                {
+                    await Task.Delay(rest, cancellationToken);
+                }
+
+                continue;
             }
 
+            var delay = Backoff.Ceiling(retry, FirstDelay, LongestDelay);
+            var pause = delay < room ? delay : room;
+            progress?.WriteLine($"holdfast wait: {endpoint.Hosts[0]} {last!.Kind} (attempt {attempts}, {DurationText.Format(watch.Elapsed)} of {DurationText.Format(budget)}); next try in {DurationText.Format(pause)}");
+            await Task.Delay(pause, cancellationToken);
         }
     }
 

@@ -20,8 +20,9 @@ public sealed class MonitorSessionTests(PostgresFixture fixture)
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeProvider.System);
 
         var running = session.RunAsync(_ => { }, TestContext.Current.CancellationToken);
-        // Heal the path once the first attempt has been reset: the guard retries (50 ms backoff) and gets through.
-        while (proxy.AcceptedConnections == 0 && !running.IsCompleted)
+        // The untimed warm-up is reset first (not retried), then the sample's first attempt. Heal the path once that one
+        // has been reset: the guard retries (50 ms backoff) and gets through.
+        while (proxy.AcceptedConnections < 2 && !running.IsCompleted)
         {
             await Task.Delay(2, TestContext.Current.CancellationToken);
         }
@@ -31,7 +32,7 @@ public sealed class MonitorSessionTests(PostgresFixture fixture)
 
         var sample = Assert.Single(session.Samples);
         Assert.Equal(SampleOutcome.Ok, sample.Outcome);
-        Assert.Equal(proxy.AcceptedConnections, sample.Attempts);
+        Assert.Equal(proxy.AcceptedConnections - 1, sample.Attempts);
         Assert.True(sample.Attempts >= 2, $"{sample.Attempts} attempts");
     }
 }
