@@ -47,7 +47,7 @@ internal static class MonitorCommand
             await MonitorFiles.WriteAsync(parse.GetValue(csv), MonitorFiles.Csv(report.Samples));
             await MonitorFiles.WriteAsync(parse.GetValue(json), MonitorFiles.Json(report));
             await MonitorFiles.WriteAsync(parse.GetValue(chart),
-                SvgChart.Render(report.Samples, session.Rule, $"holdfast monitor — {endpoint} ({timeouts.Environment.ToName()})", session.StartedAt));
+                SvgChart.Render(report.Samples, session.Rule, $"holdfast monitor — {endpoint} ({timeouts.Environment.ToName()})", session.StartedAt, session.Interval));
             if (jsonToStdout)
             {
                 await console.Output.WriteLineAsync(MonitorFiles.Json(report));

@@ -18,7 +18,7 @@ internal static class SvgChart
     private const int Top = 56;
     private const int Bottom = 56;
 
-    public static string Render(IReadOnlyList<MonitorSample> samples, AlertRule rule, string title, DateTimeOffset startedAt)
+    public static string Render(IReadOnlyList<MonitorSample> samples, AlertRule rule, string title, DateTimeOffset startedAt, TimeSpan interval)
     {
         var plotWidth = Width - Left - Right;
         var plotHeight = Height - Top - Bottom;
@@ -66,11 +66,23 @@ internal static class SvgChart
             }
         }
 
-        if (ok.Count > 1)
+        // One line per run of successive samples: a sample that ran past the next ticks leaves a gap (no diagonal across
+        // time nothing was measured), and a bar shows how long it lasted.
+        foreach (var run in Runs(ok, interval))
         {
-            svg.Append("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
-            svg.AppendJoin(' ', ok.Select(s => string.Create(CultureInfo.InvariantCulture, $"{X(s.At):0.#},{Y(s.ConnectMs):0.#}")));
-            svg.Append("\"/>\n");
+            if (run.Count > 1)
+            {
+                svg.Append("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
+                svg.AppendJoin(' ', run.Select(s => string.Create(CultureInfo.InvariantCulture, $"{X(s.At):0.#},{Y(s.ConnectMs):0.#}")));
+                svg.Append("\"/>\n");
+            }
+        }
+
+        foreach (var sample in ok.Where(s => s.Connect > interval))
+        {
+            var y = Y(sample.ConnectMs);
+            svg.Append(CultureInfo.InvariantCulture,
+                $"<line class=\"duration\" x1=\"{X(sample.At):0.#}\" y1=\"{y:0.#}\" x2=\"{Math.Min(X(sample.At + sample.Connect), Width - Right):0.#}\" y2=\"{y:0.#}\" stroke=\"#1f77b4\" stroke-width=\"3\" opacity=\"0.4\"/>\n");
         }
 
         foreach (var sample in samples)
@@ -86,6 +98,27 @@ internal static class SvgChart
 
         svg.Append("</svg>\n");
         return svg.ToString();
+    }
+
+    /// <summary>Successive samples, split where more than one and a half intervals separate two of them.</summary>
+    private static IEnumerable<List<MonitorSample>> Runs(List<MonitorSample> samples, TimeSpan interval)
+    {
+        var run = new List<MonitorSample>();
+        foreach (var sample in samples)
+        {
+            if (run.Count > 0 && sample.At - run[^1].At > interval * 1.5)
+            {
+                yield return run;
+                run = [];
+            }
+
+            run.Add(sample);
+        }
+
+        if (run.Count > 0)
+        {
+            yield return run;
+        }
     }
 
     /// <summary>A round tick step in seconds at least <paramref name="rough"/>: 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1 h...</summary>
