@@ -14,7 +14,7 @@ internal sealed class CliOptions
 
     public Option<HoldfastEnvironment?> Environment { get; } = new("--environment", "-e")
     {
-        Description = "development, test, staging or production; default from HOLDFAST_ENVIRONMENT, ENVIRONMENT, ASPNETCORE_ENVIRONMENT.",
+        Description = "development, test, staging or production; default from HOLDFAST_ENVIRONMENT, ENVIRONMENT, ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, else development.",
         Recursive = true,
         CustomParser = result =>
         {

@@ -20,11 +20,11 @@ internal static class SimulateCommand
             CustomParser = ParseKinds,
             DefaultValueFactory = _ => [],
         };
-        var pressure = new Option<PressureIndicators>("--pressure", "-p")
+        var pressure = new Option<PressureIndicators?>("--pressure", "-p")
         {
-            Description = "Explicit pressure, comma-separated: network-scaling (connection x1.5), capacity (initialization x1.2).",
+            Description = "Explicit pressure, comma-separated: network-scaling (connection x1.5), capacity (initialization x1.2); " +
+                          "added to what Holdfast:Pressure configures.",
             CustomParser = ParsePressure,
-            DefaultValueFactory = _ => PressureIndicators.None,
         };
         var measured = new Option<TimeSpan?>("--measured-p95")
         {
@@ -55,7 +55,10 @@ internal static class SimulateCommand
             var outcome = kinds.Length == 0 ? StartupOutcome.Ready : decision.Allowed ? StartupOutcome.Degraded : StartupOutcome.Failed;
             var exitCode = outcome == StartupOutcome.Failed ? kinds.Select(k => k.ToExitCode()).Max() : ExitCodes.Healthy;
             var window = Window(parse.GetValue(measured));
-            var explained = PressureAwareTimeouts.Explain(timeouts.Profile, parse.GetValue(pressure)!, window);
+            var configured = PressureIndicators.From(configuration);
+            var given = parse.GetValue(pressure) ?? PressureIndicators.None;
+            var explained = PressureAwareTimeouts.Explain(timeouts.Profile,
+                new PressureIndicators(configured.NetworkPathScaling || given.NetworkPathScaling, configured.DatabaseCapacity || given.DatabaseCapacity), window);
             if (parse.GetValue(json))
             {
                 console.Output.WriteLine(CliJson.Serialize(new
@@ -132,7 +135,7 @@ internal static class SimulateCommand
         return [.. kinds];
     }
 
-    private static PressureIndicators ParsePressure(ArgumentResult result)
+    private static PressureIndicators? ParsePressure(ArgumentResult result)
     {
         var network = false;
         var capacity = false;

@@ -51,6 +51,19 @@ public sealed class SimulateCommandTests
     }
 
     [Fact]
+    public async Task Simulate_ConfiguredPressure_AppliesAsInTheService_AndPressureOptionsAddToIt()
+    {
+        var run = await CliProcess.RunAsync(["simulate", "--environment", "staging", "--pressure", "capacity", "--json"],
+            new Dictionary<string, string> { ["Holdfast__Pressure__NetworkPathScaling"] = "true" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        var timeouts = json.RootElement.GetProperty("timeouts").EnumerateArray().ToDictionary(t => t.GetProperty("kind").GetString()!);
+        Assert.Equal(52.5, timeouts["connection"].GetProperty("finalSeconds").GetDouble(), 3);
+        Assert.Equal(90, timeouts["initialization"].GetProperty("finalSeconds").GetDouble(), 3);
+    }
+
+    [Fact]
     public async Task Simulate_HumanOutput_ShowsTheDecisionAndTheExitCodeTheServiceWouldHave()
     {
         var run = await CliProcess.RunAsync("simulate", "--environment", "staging", "--failures", "authentication-failed");
