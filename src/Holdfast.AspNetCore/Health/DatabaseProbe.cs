@@ -92,21 +92,9 @@ internal sealed class DatabaseProbe : IAsyncDisposable
 
     private async Task ProbeOnceAsync(CancellationToken cancellationToken)
     {
-        var opening = healthSource.OpenConnectionAsync(cancellationToken).AsTask();
-        NpgsqlConnection connection;
-        try
-        {
-            // Npgsql cannot cancel a connect during start-up and authentication: the probe ends at its deadline
-            // anyway, and a connection that arrives later is disposed, not leaked.
-            connection = await opening.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _ = opening.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None,
-                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
-        }
-
+        // Npgsql cannot cancel a connect during start-up and authentication: the probe ends at its deadline anyway, and
+        // a connection that arrives later is disposed, not leaked.
+        var connection = await AbandonableOpen.WaitAsync(healthSource.OpenConnectionAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await using var command = new NpgsqlCommand("SELECT 1", connection);

@@ -1,4 +1,5 @@
 using Holdfast.Configuration;
+using Holdfast.Resilience;
 using Holdfast.Timeouts;
 using Npgsql;
 
@@ -6,10 +7,10 @@ namespace Holdfast.Cli.Doctor;
 
 internal sealed partial class DoctorRunner
 {
-    private async Task<StageOutcome> AuthenticateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<StageOutcome> AuthenticateAsync(DatabaseEndpoint target, CancellationToken cancellationToken)
     {
-        await connection.OpenAsync(cancellationToken);
-        return new StageOutcome($"authenticated as {connection.UserName} to database {connection.Database}");
+        session = await AbandonableOpen.OpenAsync(PhysicalConnectionString(target), cancellationToken);
+        return new StageOutcome($"authenticated as {session.UserName} to database {session.Database}");
     }
 
     private static async Task<StageOutcome> FirstQueryAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -38,9 +39,8 @@ internal sealed partial class DoctorRunner
         var connectionString = PhysicalConnectionString(target);
         for (var i = 0; i < settings.Samples; i++)
         {
-            await using var connection = new NpgsqlConnection(connectionString);
             var started = time.GetTimestamp();
-            await connection.OpenAsync(cancellationToken);
+            await using var connection = await AbandonableOpen.OpenAsync(connectionString, cancellationToken);
             samples.Add(time.GetElapsedTime(started));
         }
 

@@ -20,6 +20,9 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
     private ServerFacts? server;
     private ConnectsInfo? connects;
 
+    /// <summary>The connection the authentication stage opened; the first-query and server-facts stages use it.</summary>
+    private NpgsqlConnection? session;
+
     public async Task<DoctorReport> RunAsync(CancellationToken cancellationToken)
     {
         stages.Add(Parse());
@@ -71,13 +74,22 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
             return;
         }
 
-        await using var connection = new NpgsqlConnection(PhysicalConnectionString(target));
-        if (!await RunAsync(StageNames.Authentication, ct => AuthenticateAsync(connection, ct), cancellationToken) ||
-            !await RunAsync(StageNames.FirstQuery, ct => FirstQueryAsync(connection, ct), cancellationToken, FailureOperation.Command) ||
-            !await RunAsync(StageNames.ServerFacts, ct => ReadServerFactsAsync(connection, ct), cancellationToken, FailureOperation.Command))
+        try
         {
-            SkipRemaining("an earlier stage failed");
-            return;
+            if (!await RunAsync(StageNames.Authentication, ct => AuthenticateAsync(target, ct), cancellationToken) ||
+                !await RunAsync(StageNames.FirstQuery, ct => FirstQueryAsync(session!, ct), cancellationToken, FailureOperation.Command) ||
+                !await RunAsync(StageNames.ServerFacts, ct => ReadServerFactsAsync(session!, ct), cancellationToken, FailureOperation.Command))
+            {
+                SkipRemaining("an earlier stage failed");
+                return;
+            }
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
         }
 
         await RunAsync(StageNames.Connects, ct => TimedConnectsAsync(target, ct), cancellationToken, budget: stageTimeout * Math.Max(1, settings.Samples));

@@ -18,8 +18,11 @@ internal static class WaitCommand
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(5);
 
-    /// <summary>Less budget left than this, and no new attempt starts: it could only time out.</summary>
-    private static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// The least time a new attempt is given: a process's first successful connect takes 150–250 ms on this machine
+    /// (more over TLS), so an attempt squeezed into less could only time out.
+    /// </summary>
+    private static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(500);
 
     public static Command Create(CliOptions common, CliConsole console)
     {
@@ -86,7 +89,8 @@ internal static class WaitCommand
         for (var retry = 0; ; retry++)
         {
             var remaining = budget - watch.Elapsed;
-            if (remaining <= (attempts == 0 ? TimeSpan.Zero : MinimumAttempt))
+            // The pause below leaves MinimumAttempt for the next attempt; under a tenth of it is the budget's end.
+            if (remaining <= (attempts == 0 ? TimeSpan.Zero : MinimumAttempt / 10))
             {
                 return new WaitResult(false, attempts, watch.Elapsed, last ?? FailureClassifier.FromKind(FailureKind.Timeout, "the budget ended", endpoint));
             }
@@ -98,8 +102,7 @@ internal static class WaitCommand
             deadline.CancelAfter(attemptTimeout);
             try
             {
-                await using var connection = new NpgsqlConnection(settings.ConnectionString);
-                await connection.OpenAsync(deadline.Token).WaitAsync(deadline.Token);
+                await using var connection = await AbandonableOpen.OpenAsync(settings.ConnectionString, deadline.Token);
                 await using var command = new NpgsqlCommand("SELECT 1", connection);
                 await command.ExecuteScalarAsync(deadline.Token);
                 return new WaitResult(true, attempts, watch.Elapsed, null);
@@ -121,7 +124,7 @@ internal static class WaitCommand
             var room = budget - watch.Elapsed - MinimumAttempt;
             if (room <= TimeSpan.Zero)
             {
-                // Too little left for another attempt: the rest of the budget (under 100 ms), then the verdict.
+                // Too little left for another attempt: the rest of the budget, then the verdict.
                 var rest = budget - watch.Elapsed;
                 if (rest > TimeSpan.Zero)
                 {

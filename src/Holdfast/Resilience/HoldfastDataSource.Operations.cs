@@ -121,11 +121,7 @@ public sealed partial class HoldfastDataSource
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            if (!task.IsCompleted)
-            {
-                _ = task.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None,
-                    TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+            AbandonableOpen.DisposeWhenOpened(task);
 
             return Outcome.FromException<NpgsqlConnection>(ex is OperationCanceledException && pool.WaitStarts != waitStarts
                 ? PoolExhausted(ex)

@@ -78,7 +78,7 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
 
         // Ten minutes asked for; SIGINT once the first sample is printed.
         var run = await CliProcess.RunAsync(["monitor", "--duration", "10m", "--interval", "500ms", "--json", "s.json", "--chart", "s.svg"],
-            new Dictionary<string, string> { ["DATABASE_URL"] = url }, TimeSpan.FromSeconds(60), directory.Path, interruptWhen: " ok connect ");
+            new Dictionary<string, string> { ["DATABASE_URL"] = url }, TimeSpan.FromSeconds(60), directory.Path, new CliWatch(" ok connect ", CliProcess.Interrupt));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(30), run.ToString());

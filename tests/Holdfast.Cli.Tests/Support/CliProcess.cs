@@ -22,11 +22,11 @@ internal static class CliProcess
     ];
 
     public static Task<CliRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null,
-        string? workingDirectory = null) => RunAsync(arguments, environment, timeout, workingDirectory, interruptWhen: null);
+        string? workingDirectory = null) => RunAsync(arguments, environment, timeout, workingDirectory, watch: null);
 
-    /// <summary>Runs the command and sends it SIGINT (Ctrl-C) once a line of its stdout contains <paramref name="interruptWhen"/>.</summary>
+    /// <summary>Runs the command and acts once a line of its output contains a marker (see <see cref="CliWatch"/>).</summary>
     public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan? timeout,
-        string? workingDirectory, string? interruptWhen)
+        string? workingDirectory, CliWatch? watch)
     {
         // An empty directory unless the test gives one: commands read appsettings*.json from where they run.
         using var scratch = workingDirectory is null ? new TempDirectory() : null;
@@ -55,8 +55,8 @@ internal static class CliProcess
 
         var stopwatch = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
-        var stdout = interruptWhen is null ? process.StandardOutput.ReadToEndAsync() : ReadAndInterruptAsync(process, interruptWhen);
-        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = watch is { Stderr: false } ? WatchAsync(process, process.StandardOutput, watch) : process.StandardOutput.ReadToEndAsync();
+        var stderr = watch is { Stderr: true } ? WatchAsync(process, process.StandardError, watch) : process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         try
         {
@@ -73,21 +73,30 @@ internal static class CliProcess
 
     public static Task<CliRun> RunAsync(params string[] arguments) => RunAsync(arguments, null);
 
-    private static async Task<string> ReadAndInterruptAsync(Process process, string marker)
+    /// <summary>Sends SIGINT, as Ctrl-C in a terminal would.</summary>
+    public static void Interrupt(Process process)
+    {
+        using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    private static async Task<string> WatchAsync(Process process, StreamReader output, CliWatch watch)
     {
         var text = new StringBuilder();
-        var sent = false;
-        while (await process.StandardOutput.ReadLineAsync() is { } line)
+        var done = false;
+        while (await output.ReadLineAsync() is { } line)
         {
             text.AppendLine(line);
-            if (!sent && line.Contains(marker, StringComparison.Ordinal))
+            if (!done && line.Contains(watch.Marker, StringComparison.Ordinal))
             {
-                sent = true;
-                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await kill.WaitForExitAsync();
+                done = true;
+                watch.Then(process);
             }
         }
 
         return text.ToString();
     }
 }
+
+/// <summary>What to do, once, when a line of the command's stdout (or stderr) contains <paramref name="Marker"/>.</summary>
+internal sealed record CliWatch(string Marker, Action<Process> Then, bool Stderr = false);

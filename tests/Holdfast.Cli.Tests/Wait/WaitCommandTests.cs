@@ -49,6 +49,21 @@ public sealed class WaitCommandTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task Wait_BlackholedPath_ExitsThreeAtItsBudget_NotAnInternalError()
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        proxy.Blackhole();
+
+        // Connects are accepted and never answered: the attempt is cut at the budget while Npgsql is still connecting.
+        var run = await CliProcess.RunAsync(["wait", "--max", "2s"], Url(PostgresUrl(proxy.Port)));
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains("not ready: Timeout", run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", run.All, StringComparison.Ordinal);
+        Assert.InRange(run.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task Wait_DatabaseAppearsDuringTheWait_ExitsZero()
     {
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
@@ -64,6 +79,24 @@ public sealed class WaitCommandTests(PostgresFixture fixture)
         using var json = JsonDocument.Parse(run.Stdout);
         Assert.True(json.RootElement.GetProperty("attempts").GetInt32() > 1);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Wait_DatabaseAppearsJustBeforeTheBudgetEnds_IsFoundByALastAttempt()
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        proxy.Refuse();
+
+        // Attempts at about 0, 0.25, 0.75 and 1.75 s; the backoff would put the next at 3.75 s, past the 3 s budget, so
+        // it is moved to 2.5 s, leaving it half a second. Heal the path once the fourth attempt has failed: only that last
+        // one can see it.
+        var run = await CliProcess.RunAsync(["wait", "--max", "3s", "--json"], Url(PostgresUrl(proxy.Port)), TimeSpan.FromSeconds(30), null,
+            new CliWatch("(attempt 4,", _ => proxy.Pass(), Stderr: true));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(5, json.RootElement.GetProperty("attempts").GetInt32());
+        Assert.InRange(json.RootElement.GetProperty("elapsedMs").GetDouble(), 2_000, 3_000);
     }
 
     private string PostgresUrl(int port) =>
