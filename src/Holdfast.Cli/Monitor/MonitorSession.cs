@@ -15,9 +15,9 @@ namespace Holdfast.Cli.Monitor;
 /// </summary>
 internal sealed class MonitorSession : IAsyncDisposable
 {
+    private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(2);
     private readonly HoldfastDataSource dataSource;
     private readonly TimeProvider time;
-    private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(2);
     private readonly TimeSpan sampleBudget;
     private readonly List<MonitorSample> samples = [];
     private readonly List<HoldfastAlert> alerts = [];
@@ -151,6 +151,7 @@ internal sealed class MonitorSession : IAsyncDisposable
         var settings = Endpoint.ToConnectionStringBuilder("holdfast-monitor");
         settings.Pooling = false;
         settings.Timeout = (int)WarmUpLimit.TotalSeconds;
+        settings.CommandTimeout = (int)WarmUpLimit.TotalSeconds;
         try
         {
             await using var connection = new NpgsqlConnection(settings.ConnectionString);
