@@ -85,6 +85,7 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
         Assert.Contains("stopped", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("trend report", run.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(postgres.Password, run.All + File.ReadAllText(Path.Combine(directory.Path, "s.json")), StringComparison.Ordinal);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.Path, "s.json")));
         Assert.True(json.RootElement.GetProperty("cancelled").GetBoolean());
         var samples = json.RootElement.GetProperty("samples").EnumerateArray().ToList();
