@@ -12,7 +12,7 @@ public static class HoldfastEndpointRouteBuilderExtensions
     /// Maps <c>/health/live</c> (the process runs), <c>/health/ready</c> (started, circuit not open, database
     /// answering), <c>/health/startup</c> (the phases have run) and <c>/health</c> (JSON detail: environment, effective
     /// timeouts, phases, breaker, latency, pool use, last failure redacted, active alerts). 200 when healthy or
-    /// degraded, 503 when unhealthy.
+    /// degraded, 503 with <c>Retry-After</c> (seconds until the database is next tried) when unhealthy.
     /// </summary>
     /// <param name="endpoints">The route builder.</param>
     /// <param name="prefix">The path prefix; <c>/health</c> by default.</param>
@@ -44,6 +44,7 @@ public static class HoldfastEndpointRouteBuilderExtensions
     private static HealthCheckOptions Tagged(string tag) => new()
     {
         Predicate = r => r.Tags.Contains(tag),
+        ResponseWriter = HealthRetryAfter.WritePlainAsync,
         ResultStatusCodes =
         {
             [HealthStatus.Healthy] = 200,

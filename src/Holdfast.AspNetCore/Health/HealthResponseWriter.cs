@@ -24,6 +24,7 @@ internal static class HealthResponseWriter
         var document = HealthDocument.Create(report.Status.ToString(),
             report.Entries.ToDictionary(e => e.Key, e => $"{e.Value.Status}: {e.Value.Description}"),
             services.GetRequiredService<StartupOrchestrator>(), services.GetRequiredService<HoldfastDataSource>(), probe.Last);
+        HealthRetryAfter.Apply(context, report);
         context.Response.ContentType = "application/json; charset=utf-8";
         await JsonSerializer.SerializeAsync(context.Response.Body, document, Json, context.RequestAborted).ConfigureAwait(false);
     }

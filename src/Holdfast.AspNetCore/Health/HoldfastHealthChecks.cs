@@ -54,6 +54,13 @@ internal sealed class ReadinessCheck(StartupOrchestrator startup, HoldfastDataSo
             return HealthCheckResult.Unhealthy($"start-up is {report.Outcome.ToString().ToLowerInvariant()}");
         }
 
+        if (dataSource.Status.IsOpen)
+        {
+            // Answer at once; the shared probe still runs in the background and closes the circuit when the database answers.
+            _ = probe.ProbeAsync();
+            return HealthCheckResult.Unhealthy("the circuit is open");
+        }
+
         var result = await probe.ProbeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!result.Answers)
         {

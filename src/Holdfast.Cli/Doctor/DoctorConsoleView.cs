@@ -67,6 +67,7 @@ internal static class DoctorConsoleView
     {
         TimeoutKind.TableSetup => "table setup",
         TimeoutKind.HealthCheck => "health check",
+        TimeoutKind.Operation => "operation",
         _ => kind.ToString().ToLowerInvariant(),
     };
 }

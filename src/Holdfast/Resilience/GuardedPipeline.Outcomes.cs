@@ -12,15 +12,17 @@ internal sealed partial class GuardedPipeline
     /// <summary>The kind of a failed attempt, and whether it is worth another attempt.</summary>
     public (FailureKind Kind, bool Transient, FailureOperation Operation) Assess(Exception exception) => exception switch
     {
+        OperationException { ConnectionBroken: true } broken => ConnectionLevel(broken.Original),
+        OperationException { DeadlineExpired: true } => (FailureKind.QueryTimeout, false, FailureOperation.Command),
         OperationException operation => Classify(operation.Original, FailureOperation.Command),
         TimeoutRejectedException => (FailureKind.Timeout, true, FailureOperation.Connect),
         _ => Classify(exception, FailureOperation.Connect),
     };
 
     /// <summary>
-    /// Turns a failed outcome into what the caller gets: refused at once (open circuit), the caller's own operation
-    /// error unchanged, or a <see cref="DatabaseConnectionException"/> with the diagnosis. A transient failure that
-    /// is no longer retried means the budget ran out.
+    /// Turns a failed outcome into what the caller gets: refused at once (open circuit, or the circuit opened while the
+    /// call waited), the caller's own operation error unchanged, or a <see cref="DatabaseConnectionException"/> with the
+    /// diagnosis. A transient failure that is no longer retried means the budget ran out.
     /// </summary>
     public Exception Surface(Exception exception, ResilienceContext context, CancellationToken callerToken)
     {
@@ -29,22 +31,21 @@ internal sealed partial class GuardedPipeline
             return exception as OperationCanceledException ?? new OperationCanceledException(callerToken);
         }
 
-        if (exception is BrokenCircuitException or IsolatedCircuitException)
+        var call = CallState.Of(context);
+        // Refused by the gate, or the circuit opened while the call waited for a connection or a retry.
+        if (exception is BrokenCircuitException or IsolatedCircuitException || (call.EndedByCircuit && exception is not OperationException))
         {
-            settings.Instruments.Rejections.Add(1, sourceTag);
-            return new DatabaseUnavailableException(Status, NextProbeIn() ?? settings.Options.CircuitBreaker.BreakDuration);
+            return Refuse();
         }
 
-        var call = CallOf(context);
         var (_, transient, _) = Assess(exception);
-        var original = exception is OperationException operation ? operation.Original : exception;
-        if (exception is OperationException && !transient)
+        if (exception is OperationException { ConnectionBroken: false, DeadlineExpired: false } operation && !transient)
         {
-            return original;
+            return operation.Original;
         }
 
         return new DatabaseConnectionException(Describe(exception), Math.Max(1, call.Attempts), time.GetElapsedTime(call.Started),
-            budgetExhausted: transient, original);
+            budgetExhausted: transient, exception is OperationException op ? op.Original : exception);
     }
 
     private DatabaseFailure Describe(Exception exception)
@@ -53,6 +54,12 @@ internal sealed partial class GuardedPipeline
         return exception switch
         {
             TimeoutRejectedException timeout => FailureClassifier.FromKind(kind, $"no answer within the attempt timeout of {timeout.Timeout.TotalSeconds:0.###} s", settings.Endpoint),
+            OperationException { ConnectionBroken: true, Original: TimeoutException } => FailureClassifier.FromKind(kind,
+                "the operation's connection stopped answering: no reply at its deadline, not even to the cancellation", settings.Endpoint),
+            OperationException { ConnectionBroken: true } broken => FailureClassifier.FromKind(kind,
+                $"the connection broke during the operation: {FailureClassifier.Classify(broken.Original, settings.Endpoint).Message}", settings.Endpoint),
+            OperationException { DeadlineExpired: true } => FailureClassifier.FromKind(kind,
+                "the operation ran past its budget and was cancelled; the database answered the cancellation", settings.Endpoint),
             OperationException op => FailureClassifier.Classify(op.Original, settings.Endpoint, operation),
             _ => FailureClassifier.Classify(exception, settings.Endpoint, operation),
         };
@@ -65,60 +72,66 @@ internal sealed partial class GuardedPipeline
         return (kind, transient, operation);
     }
 
+    /// <summary>A failure that broke the operation's connection: always transient; a kind that says otherwise is a reset.</summary>
+    private (FailureKind Kind, bool Transient, FailureOperation Operation) ConnectionLevel(Exception original)
+    {
+        var kind = FailureClassifier.ClassifyKind(original, settings.Endpoint, FailureOperation.Connect);
+        return (kind.IsTransient() ? kind : FailureKind.Reset, true, FailureOperation.Command);
+    }
+
     /// <summary>
     /// Retry: transient kinds only, while enough budget is left for another attempt. Never an open circuit (fail
-    /// fast), a caller's cancellation or a permanent kind.
+    /// fast), a cancellation (the caller's, or the circuit opening) or a permanent kind.
     /// </summary>
     private bool ShouldRetry(Exception? exception, ResilienceContext context) => exception switch
     {
         null or BrokenCircuitException or IsolatedCircuitException or OperationCanceledException => false,
-        _ => Assess(exception).Transient && CallOf(context).Remaining(time) > MinimumAttempt,
+        _ => Assess(exception).Transient && CallState.Of(context).Remaining(time) > MinimumAttempt,
     };
 
     /// <summary>
-    /// The breaker's predicate sees every attempt's outcome: it keeps the status (failures since the last success,
-    /// the last failure) and counts transient infrastructure kinds, and attempts cancelled in flight, against the
-    /// circuit. Successes cost one volatile read.
+    /// What an attempt's outcome says about the database path. It also keeps the status (failures since the last
+    /// success, the last failure), the failure counter and the history. Successes cost one volatile read.
     /// </summary>
-    private bool Observe(Exception? exception)
+    private CircuitVerdict Judge(Exception? exception)
     {
         if (exception is null)
         {
-            if (Volatile.Read(ref consecutiveFailures) != 0)
+            if (Volatile.Read(ref failuresSinceSuccess) != 0)
             {
-                Volatile.Write(ref consecutiveFailures, 0);
+                Volatile.Write(ref failuresSinceSuccess, 0);
             }
 
-            return false;
+            return CircuitVerdict.Answered;
         }
 
-        if (exception is BrokenCircuitException or IsolatedCircuitException)
+        // Cancelled by the caller or by the circuit opening: it says nothing about the database.
+        if (exception is BrokenCircuitException or IsolatedCircuitException or OperationCanceledException)
         {
-            return false;
+            return CircuitVerdict.Neutral;
         }
 
-        // An attempt the caller cancelled in flight did not succeed. Polly's breaker counts every unhandled outcome as
-        // a success, so ignoring it would let callers with request timeouts on a dead path keep the circuit closed
-        // forever. It counts against the circuit, but is not recorded as a database failure.
-        if (exception is OperationCanceledException)
+        var (kind, transient, operation) = Assess(exception);
+        if (exception is OperationException { ConnectionBroken: false })
         {
-            Interlocked.Increment(ref consecutiveFailures);
-            return true;
+            // The database answered; the operation failed on its own terms.
+            return CircuitVerdict.Answered;
         }
 
-        var (kind, _, operation) = Assess(exception);
         var failure = Describe(exception);
-        Interlocked.Increment(ref consecutiveFailures);
+        Interlocked.Increment(ref failuresSinceSuccess);
         Volatile.Write(ref lastFailure, failure);
         Interlocked.Exchange(ref lastFailureAtTicks, time.GetUtcNow().UtcTicks);
         settings.Instruments.Failures.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.FailureKindTag, HoldfastInstruments.KindTag(kind)), sourceTag);
         settings.OnFailure?.Invoke(failure, operation);
-        return kind.IsTransient();
+        return transient ? CircuitVerdict.Failed
+            : kind.IsPermanent() ? CircuitVerdict.Answered
+            : CircuitVerdict.Neutral;
     }
 
     private ValueTask OnRetryAsync(OnRetryArguments<object> args)
     {
-        var call = CallOf(args.Context);
+        var call = CallState.Of(args.Context);
         call.NextAttempt = args.AttemptNumber + 1;
         if (args.Outcome.Exception is { } exception)
         {
@@ -130,22 +143,26 @@ internal sealed partial class GuardedPipeline
         return default;
     }
 
-    private ValueTask OnOpenedAsync(OnCircuitOpenedArguments<object> args)
+    private void OnTransition(CircuitTransition transition)
     {
-        Interlocked.Exchange(ref openedAtTicks, time.GetUtcNow().UtcTicks);
-        Log.CircuitOpened(settings.Logger, settings.Name, Volatile.Read(ref consecutiveFailures), lastFailure?.Kind ?? FailureKind.Unknown, args.BreakDuration.TotalSeconds);
-        if (!args.IsManual)
+        switch (transition)
         {
-            recovery?.Start();
+            case CircuitTransition.Opened:
+                Log.CircuitOpened(settings.Logger, settings.Name, circuit.ConsecutiveFailures, lastFailure?.Kind ?? FailureKind.Unknown,
+                    settings.Options.CircuitBreaker.BreakDuration.TotalSeconds);
+                settings.OnCircuitOpened?.Invoke();
+                recovery?.Start();
+                break;
+            case CircuitTransition.HalfOpened:
+                Log.CircuitHalfOpened(settings.Logger, settings.Name);
+                break;
+            case CircuitTransition.Closed:
+                Volatile.Write(ref failuresSinceSuccess, 0);
+                Log.CircuitClosed(settings.Logger, settings.Name);
+                break;
+            case CircuitTransition.Isolated:
+                Log.CircuitIsolated(settings.Logger, settings.Name);
+                break;
         }
-
-        return default;
-    }
-
-    private ValueTask OnClosed()
-    {
-        Volatile.Write(ref consecutiveFailures, 0);
-        Log.CircuitClosed(settings.Logger, settings.Name);
-        return default;
     }
 }

@@ -1,19 +1,20 @@
 using Holdfast.Faults;
 using Holdfast.Telemetry;
 using Polly;
-using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
 
 namespace Holdfast.Resilience;
 
 /// <summary>
-/// The one Polly pipeline every guarded open and execute goes through: retry of transient kinds only → circuit
-/// breaker → per-attempt timeout, all inside the call's total budget. Holdfast supplies the PostgreSQL knowledge:
+/// The one Polly pipeline every guarded open and execute goes through: retry of transient kinds only → the circuit
+/// gate → per-attempt timeout, all inside the call's total budget. Holdfast supplies the PostgreSQL knowledge:
 /// what to handle (the failure kind), how long (the adaptive attempt timeout, never more than what is left of the
 /// budget) and how long to wait (backoff with jitter, never past the budget). The budget is a deadline the
-/// strategies respect rather than an outer timer: an attempt is never cut mid-handshake by it, and the success path
-/// arms one timer instead of two. The pipeline also keeps the status and runs the recovery loop.
+/// strategies respect rather than an outer timer: an attempt is never cut mid-handshake by it. The circuit itself is a
+/// <see cref="CircuitController"/> beside the pipeline, so a pooled open can ask it and report to it without entering
+/// the pipeline at all; every wait inside the pipeline also ends when the circuit opens. The pipeline keeps the status
+/// and runs the recovery loop.
 /// </summary>
 internal sealed partial class GuardedPipeline : IAsyncDisposable
 {
@@ -23,16 +24,14 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
     private static readonly TimeSpan SmallestTimeout = TimeSpan.FromMilliseconds(10);
 
     private readonly GuardedPipelineSettings settings;
-    private readonly CircuitBreakerStateProvider breakerState = new();
-    private readonly CircuitBreakerManualControl breakerControl = new();
+    private readonly CircuitController circuit;
     private readonly TimeProvider time;
     private readonly RecoveryLoop? recovery;
     private readonly KeyValuePair<string, object?> sourceTag;
     private readonly IDisposable circuitGauge;
-    private int consecutiveFailures;
+    private int failuresSinceSuccess;
     private DatabaseFailure? lastFailure;
     private long lastFailureAtTicks;
-    private long openedAtTicks;
 
     public GuardedPipeline(GuardedPipelineSettings settings)
     {
@@ -40,6 +39,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         var options = settings.Options;
         time = options.TimeProvider;
         sourceTag = new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, settings.Name);
+        circuit = new CircuitController(options.CircuitBreaker.FailureThreshold, options.CircuitBreaker.BreakDuration, time, OnTransition);
         var builder = new ResiliencePipelineBuilder { Name = settings.Name, TimeProvider = time };
         options.ConfigurePipeline?.Invoke(builder);
         Pipeline = builder
@@ -48,27 +48,10 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
                 Name = "retry",
                 MaxRetryAttempts = int.MaxValue,
                 ShouldHandle = args => new ValueTask<bool>(ShouldRetry(args.Outcome.Exception, args.Context)),
-                DelayGenerator = args => new ValueTask<TimeSpan?>(RetryDelay(args.AttemptNumber, CallOf(args.Context))),
+                DelayGenerator = args => new ValueTask<TimeSpan?>(RetryDelay(args.AttemptNumber, CallState.Of(args.Context))),
                 OnRetry = OnRetryAsync,
             })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                Name = "breaker",
-                FailureRatio = 1.0,
-                MinimumThroughput = options.CircuitBreaker.FailureThreshold,
-                SamplingDuration = options.CircuitBreaker.SamplingDuration,
-                BreakDuration = options.CircuitBreaker.BreakDuration,
-                ShouldHandle = args => new ValueTask<bool>(Observe(args.Outcome.Exception)),
-                StateProvider = breakerState,
-                ManualControl = breakerControl,
-                OnOpened = OnOpenedAsync,
-                OnClosed = _ => OnClosed(),
-                OnHalfOpened = _ =>
-                {
-                    Log.CircuitHalfOpened(settings.Logger, settings.Name);
-                    return default;
-                },
-            })
+            .AddStrategy(_ => new CircuitGateStrategy(circuit, Judge, RetryAfter), new CircuitGateStrategy.Options())
             .AddTimeout(new TimeoutStrategyOptions
             {
                 Name = "attempt",
@@ -79,8 +62,9 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         if (settings.RecoveryProbe is { } probe && options.Recovery.Enabled)
         {
             recovery = new RecoveryLoop(probe, () => settings.AttemptTimeout(PipelineKeys.Probe, 0),
-                () => breakerControl.CloseAsync(), () => breakerState.CircuitState == CircuitState.Open, time,
-                options.Recovery.InitialDelay, options.CircuitBreaker.BreakDuration, settings.Logger);
+                () => { circuit.Close(); return Task.CompletedTask; },
+                () => circuit.State is BreakerState.Open or BreakerState.HalfOpen, time,
+                options.Recovery.InitialDelay, options.Recovery.MaxDelay, settings.Logger);
         }
 
         circuitGauge = settings.Instruments.TrackCircuit(settings.Name, () => (int)State);
@@ -88,25 +72,38 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
 
     public ResiliencePipeline Pipeline { get; }
 
-    public BreakerState State => breakerState.CircuitState switch
+    public BreakerState State => circuit.State;
+
+    /// <summary>True while calls may skip the pipeline's gate: the circuit is closed (one volatile read).</summary>
+    public bool IsClosed => circuit.IsClosed;
+
+    /// <summary>True when a call would be refused without trying: isolated, or open and no probe due yet.</summary>
+    public bool RefusesNow => circuit.State switch
     {
-        CircuitState.HalfOpen => BreakerState.HalfOpen,
-        CircuitState.Open => BreakerState.Open,
-        CircuitState.Isolated => BreakerState.Isolated,
-        _ => BreakerState.Closed,
+        BreakerState.Isolated or BreakerState.HalfOpen => true,
+        BreakerState.Open => circuit.HalfOpenAt is { } at && time.GetUtcNow() < at,
+        _ => false,
     };
 
-    public CircuitStatus Status => new(State, Volatile.Read(ref consecutiveFailures), Volatile.Read(ref lastFailure),
-        Ticks(ref lastFailureAtTicks), Ticks(ref openedAtTicks), NextProbeIn());
+    public CircuitStatus Status => new(State, Volatile.Read(ref failuresSinceSuccess), Volatile.Read(ref lastFailure),
+        Ticks(ref lastFailureAtTicks), circuit.OpenedAt, NextProbeIn());
 
     /// <summary>Recovery probes run so far.</summary>
     public int RecoveryProbes => recovery?.Probes ?? 0;
 
     /// <summary>Opens the circuit by hand until <see cref="CloseAsync"/>.</summary>
-    public Task IsolateAsync() => breakerControl.IsolateAsync();
+    public Task IsolateAsync()
+    {
+        circuit.Isolate();
+        return Task.CompletedTask;
+    }
 
     /// <summary>Closes the circuit by hand.</summary>
-    public Task CloseAsync() => breakerControl.CloseAsync();
+    public Task CloseAsync()
+    {
+        circuit.Close();
+        return Task.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -117,30 +114,52 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         }
     }
 
-    /// <summary>How long until the database is next tried: the recovery probe or Polly's half-open call, whichever is first.</summary>
+    /// <summary>How long until the database is next tried: the recovery probe or the half-open call, whichever is first.</summary>
     public TimeSpan? NextProbeIn()
     {
-        if (State is not (BreakerState.Open or BreakerState.Isolated))
+        switch (State)
         {
-            return null;
-        }
-
-        if (State == BreakerState.Isolated)
-        {
-            return TimeSpan.MaxValue;
+            case BreakerState.Isolated:
+                return TimeSpan.MaxValue;
+            case BreakerState.Closed:
+                return null;
         }
 
         var now = time.GetUtcNow();
-        var halfOpenAt = Ticks(ref openedAtTicks) + settings.Options.CircuitBreaker.BreakDuration;
+        var halfOpenAt = circuit.HalfOpenAt;
         var next = recovery?.NextProbeAt is { } probeAt && (halfOpenAt is null || probeAt < halfOpenAt) ? probeAt : halfOpenAt;
         return next is { } at && at > now ? at - now : TimeSpan.Zero;
     }
 
-    /// <summary>A pooled context carrying a pooled call state: its start, and its budget (the operation's default when null).</summary>
-    public ResilienceContext Rent(string operation, TimeSpan? budget, CancellationToken cancellationToken)
+    /// <summary>A pooled rental succeeded outside the pipeline: the failure run ends (two volatile reads when there was none).</summary>
+    public void OnFastSuccess()
     {
-        var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
-        context.Properties.Set(PipelineKeys.Call, CallState.Rent(time.GetTimestamp(), budget ?? settings.Budget(operation)));
+        circuit.OnSuccess();
+        if (Volatile.Read(ref failuresSinceSuccess) != 0)
+        {
+            Volatile.Write(ref failuresSinceSuccess, 0);
+        }
+    }
+
+    /// <summary>The exception a caller refused by the circuit gets, without anything being tried.</summary>
+    public DatabaseUnavailableException Refuse()
+    {
+        settings.Instruments.Rejections.Add(1, sourceTag);
+        return new DatabaseUnavailableException(Status, RetryAfter());
+    }
+
+    /// <summary>
+    /// A pooled context carrying a pooled call state: its start, its budget (the operation's default when null), the
+    /// caller's token and, while the circuit is closed, the circuit's: the context's token ends every wait inside the
+    /// pipeline when either fires.
+    /// </summary>
+    public ResilienceContext Rent(string operation, TimeSpan? budget, CancellationToken cancellationToken,
+        Task<Npgsql.NpgsqlConnection>? firstOpen = null, int firstOpenWaitStarts = 0)
+    {
+        var call = CallState.Rent(time.GetTimestamp(), budget ?? settings.Budget(operation), cancellationToken,
+            circuit.IsClosed ? circuit.OpenedToken : CancellationToken.None, firstOpen, firstOpenWaitStarts);
+        var context = ResilienceContextPool.Shared.Get(operation, call.Token);
+        context.Properties.Set(PipelineKeys.Call, call);
         return context;
     }
 
@@ -155,29 +174,41 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         ResilienceContextPool.Shared.Return(context);
     }
 
-    private static CallState CallOf(ResilienceContext context) =>
-        context.Properties.TryGetValue(PipelineKeys.Call, out var call)
-            ? call
-            : throw new InvalidOperationException("Guarded calls run on a context from GuardedPipeline.Rent.");
+    private TimeSpan RetryAfter() => NextProbeIn() ?? settings.Options.CircuitBreaker.BreakDuration;
 
     /// <summary>
     /// The per-attempt timeout, never more than what is left of the budget; it runs as each attempt starts, so it
-    /// also counts the attempts.
+    /// also counts the attempts. An execute attempt keeps its own deadlines (connect, then operation), so Polly's
+    /// timeout is off for it.
     /// </summary>
     private TimeSpan AttemptTimeoutOf(ResilienceContext context)
     {
-        var call = CallOf(context);
+        var call = CallState.Of(context);
         var attempt = call.NextAttempt;
         call.Attempts = attempt + 1;
-        var timeout = settings.AttemptTimeout(context.OperationKey ?? PipelineKeys.Open, attempt);
+        if (ReferenceEquals(context.OperationKey, PipelineKeys.Execute))
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        return Cap(settings.AttemptTimeout(context.OperationKey ?? PipelineKeys.Open, attempt), call);
+    }
+
+    /// <summary>A timeout cut to what is left of the call's budget (never below a few milliseconds).</summary>
+    internal TimeSpan Cap(TimeSpan timeout, CallState call)
+    {
         var remaining = call.Remaining(time);
         return remaining < timeout ? (remaining > SmallestTimeout ? remaining : SmallestTimeout) : timeout;
     }
 
-    /// <summary>Backoff with jitter, cut to what is left of the budget; none once the breaker has opened (the next try is refused at once).</summary>
+    /// <summary>The per-attempt connect timeout of the attempt that runs now.</summary>
+    internal TimeSpan ConnectTimeoutOf(ResilienceContext context) =>
+        Cap(settings.AttemptTimeout(context.OperationKey ?? PipelineKeys.Open, CallState.Of(context).NextAttempt), CallState.Of(context));
+
+    /// <summary>Backoff with jitter, cut to what is left of the budget; none once the circuit has opened (the next try is refused at once).</summary>
     private TimeSpan RetryDelay(int attempt, CallState call)
     {
-        if (breakerState.CircuitState is CircuitState.Open or CircuitState.Isolated)
+        if (!circuit.IsClosed)
         {
             return TimeSpan.Zero;
         }

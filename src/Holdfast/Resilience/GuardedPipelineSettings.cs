@@ -30,6 +30,9 @@ internal sealed class GuardedPipelineSettings
     /// <summary>Called once per failed attempt that reached the database path (for history and alerts).</summary>
     public Action<DatabaseFailure, FailureOperation>? OnFailure { get; init; }
 
+    /// <summary>Called when the circuit opens (e.g. to clear the pool of connections to the failed path).</summary>
+    public Action? OnCircuitOpened { get; init; }
+
     public required HoldfastInstruments Instruments { get; init; }
 
     public required ILogger Logger { get; init; }

@@ -7,10 +7,11 @@ public sealed partial class HoldfastDataSource
 {
     /// <summary>
     /// Opens a connection within the default budget (the effective pool timeout), retrying transient failures
-    /// with adaptive per-attempt timeouts. Dispose the connection with <c>await using</c>.
+    /// with adaptive per-attempt timeouts. Dispose the connection with <c>await using</c>. While the circuit is closed,
+    /// a rental of an idle pooled connection does not enter the Polly pipeline at all: it costs what Npgsql's own open costs.
     /// </summary>
     /// <param name="cancellationToken">Cancels the open.</param>
-    /// <exception cref="DatabaseUnavailableException">The circuit is open; nothing was tried.</exception>
+    /// <exception cref="DatabaseUnavailableException">The circuit is open, or opened while the call waited; nothing more was tried.</exception>
     /// <exception cref="DatabaseConnectionException">A permanent failure, pool exhaustion, or the budget ran out.</exception>
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
         OpenCoreAsync(null, cancellationToken);
@@ -18,7 +19,7 @@ public sealed partial class HoldfastDataSource
     /// <summary>Opens a connection within <paramref name="budget"/> (e.g. the initialization budget at start-up).</summary>
     /// <param name="budget">The most the open may take, retries included.</param>
     /// <param name="cancellationToken">Cancels the open.</param>
-    /// <exception cref="DatabaseUnavailableException">The circuit is open; nothing was tried.</exception>
+    /// <exception cref="DatabaseUnavailableException">The circuit is open, or opened while the call waited; nothing more was tried.</exception>
     /// <exception cref="DatabaseConnectionException">A permanent failure, pool exhaustion, or the budget ran out.</exception>
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(TimeSpan budget, CancellationToken cancellationToken = default)
     {
@@ -27,22 +28,39 @@ public sealed partial class HoldfastDataSource
     }
 
     /// <summary>
-    /// Runs an idempotent operation on a connection of its own, retrying it as a whole on transient failures.
-    /// Never use it for a statement inside a transaction the caller holds: only a whole unit of work may be repeated.
-    /// The operation's own errors (a constraint violation, a query timeout) come back unchanged and are not retried.
+    /// Runs an idempotent unit of work on a connection of its own within the operation budget (the environment's
+    /// <c>Holdfast:Timeouts:Operation</c>), retrying it as a whole when its connection fails. Never use it for a
+    /// statement inside a transaction the caller holds: only a whole unit of work may be repeated. The operation's own
+    /// errors (a constraint violation, a syntax error) come back unchanged, are not retried and never count against the
+    /// circuit; a connection that breaks under it (an I/O error, a server shutdown, no answer even to the cancellation
+    /// at the deadline) is a connection-level failure: retried while budget is left, and counted against the circuit.
     /// </summary>
     /// <typeparam name="T">The result type.</typeparam>
-    /// <param name="operation">The operation; it may run more than once.</param>
+    /// <param name="operation">The operation; it may run more than once. Pass its token to every command.</param>
     /// <param name="cancellationToken">Cancels it.</param>
+    /// <exception cref="DatabaseUnavailableException">The circuit is open, or opened while the call waited for a connection.</exception>
+    /// <exception cref="DatabaseConnectionException">No connection, the connection failed until the budget ran out, or the operation ran past its budget.</exception>
     public ValueTask<T> ExecuteAsync<T>(Func<NpgsqlConnection, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return ExecuteAsync(operation, static (connection, op, token) => op(connection, token), cancellationToken);
+        return ExecuteCoreAsync(operation, static (connection, op, token) => op(connection, token), null, cancellationToken);
+    }
+
+    /// <summary>Runs an idempotent unit of work within <paramref name="budget"/> instead of the environment's operation budget.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="operation">The operation; it may run more than once.</param>
+    /// <param name="budget">The most the call may take: its connection, the operation and any retries.</param>
+    /// <param name="cancellationToken">Cancels it.</param>
+    public ValueTask<T> ExecuteAsync<T>(Func<NpgsqlConnection, CancellationToken, ValueTask<T>> operation, TimeSpan budget, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(budget, TimeSpan.Zero);
+        return ExecuteCoreAsync(operation, static (connection, op, token) => op(connection, token), budget, cancellationToken);
     }
 
     /// <summary>
     /// Runs an idempotent operation with state (no closure allocation) on a connection of its own, retrying it as a
-    /// whole on transient failures. See <see cref="ExecuteAsync{T}(Func{NpgsqlConnection, CancellationToken, ValueTask{T}}, CancellationToken)"/>.
+    /// whole when its connection fails. See <see cref="ExecuteAsync{T}(Func{NpgsqlConnection, CancellationToken, ValueTask{T}}, CancellationToken)"/>.
     /// </summary>
     /// <typeparam name="TState">The state type.</typeparam>
     /// <typeparam name="T">The result type.</typeparam>
@@ -52,7 +70,22 @@ public sealed partial class HoldfastDataSource
     public ValueTask<T> ExecuteAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return GuardAsync(PipelineKeys.Execute, null, (this, state, operation), ExecuteAttemptAsync, cancellationToken);
+        return ExecuteCoreAsync(state, operation, null, cancellationToken);
+    }
+
+    /// <summary>Runs an idempotent operation with state within <paramref name="budget"/> instead of the environment's operation budget.</summary>
+    /// <typeparam name="TState">The state type.</typeparam>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="state">Passed to <paramref name="operation"/>.</param>
+    /// <param name="operation">The operation; it may run more than once.</param>
+    /// <param name="budget">The most the call may take: its connection, the operation and any retries.</param>
+    /// <param name="cancellationToken">Cancels it.</param>
+    public ValueTask<T> ExecuteAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation, TimeSpan budget,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(budget, TimeSpan.Zero);
+        return ExecuteCoreAsync(state, operation, budget, cancellationToken);
     }
 
     /// <summary>
@@ -60,11 +93,12 @@ public sealed partial class HoldfastDataSource
     /// inside), and one exception for the caller when it failed. Shared by open and execute.
     /// </summary>
     internal async ValueTask<T> GuardAsync<TState, T>(string operation, TimeSpan? budget, TState state,
-        Func<ResilienceContext, TState, ValueTask<Outcome<T>>> attempt, CancellationToken cancellationToken)
+        Func<ResilienceContext, TState, ValueTask<Outcome<T>>> attempt, CancellationToken cancellationToken,
+        Task<NpgsqlConnection>? firstOpen = null, int firstOpenWaitStarts = 0)
     {
         var timed = ReferenceEquals(operation, PipelineKeys.Open) && instruments.OpenDuration.Enabled;
         var started = timed ? time.GetTimestamp() : 0;
-        var context = guard.Rent(operation, budget, cancellationToken);
+        var context = guard.Rent(operation, budget, cancellationToken, firstOpen, firstOpenWaitStarts);
         try
         {
             var outcome = await guard.Pipeline.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
@@ -83,32 +117,88 @@ public sealed partial class HoldfastDataSource
         }
     }
 
-    private ValueTask<NpgsqlConnection> OpenCoreAsync(TimeSpan? budget, CancellationToken cancellationToken) =>
-        GuardAsync(PipelineKeys.Open, budget, this, static (context, self) => self.OpenAttemptAsync(context), cancellationToken);
-
     /// <summary>
-    /// One attempt to open. A pooled rental completes synchronously without allocating; a physical connect is
-    /// awaited with <c>WaitAsync</c> so the attempt ends at its deadline even when Npgsql cannot be cancelled
-    /// (a synchronous DNS lookup), and a connection that arrives after that is disposed, not leaked.
+    /// The fast path: while the circuit is closed, ask Npgsql's pool directly; an idle connection comes back
+    /// synchronously and the success is reported to the circuit with two volatile reads, no Polly, no timer, no
+    /// allocation. Anything else (a physical connect, a pool wait, a failure) continues in the pipeline, whose first
+    /// attempt finishes the open already started. An open circuit refuses at once, without entering the pipeline.
     /// </summary>
-    private ValueTask<Outcome<NpgsqlConnection>> OpenAttemptAsync(ResilienceContext context)
+    private ValueTask<NpgsqlConnection> OpenCoreAsync(TimeSpan? budget, CancellationToken cancellationToken)
     {
+        if (!guard.IsClosed)
+        {
+            return guard.RefusesNow
+                ? ValueTask.FromException<NpgsqlConnection>(guard.Refuse())
+                : GuardAsync(PipelineKeys.Open, budget, this, static (context, self) => self.OpenAttemptAsync(context, context.CancellationToken), cancellationToken);
+        }
+
+        var started = instruments.OpenDuration.Enabled ? time.GetTimestamp() : 0;
         var waitStarts = pool.WaitStarts;
         ValueTask<NpgsqlConnection> pending;
         try
         {
-            pending = inner.OpenConnectionAsync(context.CancellationToken);
+            pending = inner.OpenConnectionAsync(cancellationToken);
         }
 #pragma warning disable CA1031 // Failures are outcomes here: the pipeline classifies them.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return new ValueTask<Outcome<NpgsqlConnection>>(Outcome.FromException<NpgsqlConnection>(ex));
+            pending = ValueTask.FromException<NpgsqlConnection>(ex);
         }
 
-        return pending.IsCompletedSuccessfully
-            ? new ValueTask<Outcome<NpgsqlConnection>>(Outcome.FromResult(pending.Result))
-            : AwaitOpenAsync(pending.AsTask(), waitStarts, context.CancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return GuardAsync(PipelineKeys.Open, budget, this, static (context, self) => self.OpenAttemptAsync(context, context.CancellationToken),
+                cancellationToken, pending.AsTask(), waitStarts);
+        }
+
+        guard.OnFastSuccess();
+        if (started != 0)
+        {
+            instruments.OpenDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
+        }
+
+        return pending;
+    }
+
+    private ValueTask<T> ExecuteCoreAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation,
+        TimeSpan? budget, CancellationToken cancellationToken) =>
+        !guard.IsClosed && guard.RefusesNow
+            ? ValueTask.FromException<T>(guard.Refuse())
+            : GuardAsync(PipelineKeys.Execute, budget, (this, state, operation), ExecuteAttemptAsync, cancellationToken);
+
+    /// <summary>
+    /// One attempt to open, ending when <paramref name="cancellationToken"/> fires. A pooled rental completes
+    /// synchronously without allocating; a physical connect or pool wait is awaited with <c>WaitAsync</c> so the attempt
+    /// ends at its deadline (or when the circuit opens) even when Npgsql cannot be cancelled (a synchronous DNS lookup, a
+    /// silent path during start-up), and a connection that arrives after that is disposed, not leaked.
+    /// </summary>
+    private ValueTask<Outcome<NpgsqlConnection>> OpenAttemptAsync(ResilienceContext context, CancellationToken cancellationToken)
+    {
+        if (!CallState.Of(context).TakeFirstOpen(out var task, out var waitStarts))
+        {
+            waitStarts = pool.WaitStarts;
+            ValueTask<NpgsqlConnection> pending;
+            try
+            {
+                pending = inner.OpenConnectionAsync(cancellationToken);
+            }
+#pragma warning disable CA1031 // Failures are outcomes here: the pipeline classifies them.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                return new ValueTask<Outcome<NpgsqlConnection>>(Outcome.FromException<NpgsqlConnection>(ex));
+            }
+
+            if (pending.IsCompletedSuccessfully)
+            {
+                return new ValueTask<Outcome<NpgsqlConnection>>(Outcome.FromResult(pending.Result));
+            }
+
+            task = pending.AsTask();
+        }
+
+        return AwaitOpenAsync(task, waitStarts, cancellationToken);
     }
 
     private async ValueTask<Outcome<NpgsqlConnection>> AwaitOpenAsync(Task<NpgsqlConnection> task, int waitStarts, CancellationToken cancellationToken)
@@ -136,26 +226,4 @@ public sealed partial class HoldfastDataSource
     private NpgsqlException PoolExhausted(Exception cancelled) => new(
         $"The connection pool has been exhausted: all {maxPoolSize} connections stayed in use " +
         "for the whole attempt. Raise 'Max Pool Size' or find the connections that are not returned.", cancelled);
-
-    private static async ValueTask<Outcome<T>> ExecuteAttemptAsync<TState, T>(
-        ResilienceContext context, (HoldfastDataSource Self, TState State, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> Operation) call)
-    {
-        var opened = await call.Self.OpenAttemptAsync(context).ConfigureAwait(false);
-        if (opened.Exception is { } openFailure)
-        {
-            return Outcome.FromException<T>(openFailure);
-        }
-
-        await using var connection = opened.Result!;
-        try
-        {
-            return Outcome.FromResult(await call.Operation(connection, call.State, context.CancellationToken).ConfigureAwait(false));
-        }
-#pragma warning disable CA1031 // The operation's failure is carried to the pipeline, then rethrown unchanged.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            return Outcome.FromException<T>(new OperationException(ex));
-        }
-    }
 }

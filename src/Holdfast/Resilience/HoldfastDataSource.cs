@@ -29,6 +29,9 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
     /// <summary>How much longer than the pool timeout a pool wait may run, so Npgsql reports exhaustion itself.</summary>
     private static readonly TimeSpan PoolSlack = TimeSpan.FromSeconds(2);
 
+    private const int KeepAliveIdleSeconds = 10;
+    private const int KeepAliveIntervalSeconds = 2;
+
     private readonly NpgsqlDataSource inner;
     private readonly NpgsqlDataSource probeSource;
     private readonly GuardedPipeline guard;
@@ -38,7 +41,6 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
     private readonly HoldfastDataSourceOptions options;
     private readonly HoldfastInstruments instruments;
     private readonly TimeProvider time;
-    private readonly TimeSpan commandTimeout;
     private readonly int maxPoolSize;
     private readonly KeyValuePair<string, object?> sourceTag;
     private TimeoutProfile effective;
@@ -58,7 +60,13 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         var settings = npgsql.ConnectionStringBuilder;
         settings.Timeout = DatabaseEndpoint.ToNpgsqlTimeoutSeconds(Max(Timeouts.Profile.Pool, Timeouts.Profile.Connection));
         settings.TcpKeepAlive = true;
-        commandTimeout = TimeSpan.FromSeconds(settings.CommandTimeout);
+        if (settings.TcpKeepAliveTime == 0)
+        {
+            // An idle pooled connection whose path died is found in ~25 s (10 s idle, then probes every 2 s), not Linux's 2 h.
+            settings.TcpKeepAliveTime = KeepAliveIdleSeconds;
+            settings.TcpKeepAliveInterval = KeepAliveIntervalSeconds;
+        }
+
         maxPoolSize = settings.MaxPoolSize;
         pool = ObservePool(options.Name ?? settings.ApplicationName ?? DatabaseEndpoint.DefaultApplicationName, explicitName: options.Name is not null);
         Name = pool.PoolName;
@@ -89,6 +97,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
             Budget = BudgetFor,
             RecoveryProbe = ProbeAsync,
             OnFailure = OnFailure,
+            OnCircuitOpened = inner.Clear,
             Instruments = instruments,
             Logger = logger,
         });
@@ -216,23 +225,26 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         if (operation != PipelineKeys.Probe && pool.Pending > 0)
         {
             // Callers queue for a pooled connection: wait the pool timeout, and let Npgsql say "exhausted".
-            return profile.Pool + PoolSlack + (operation == PipelineKeys.Execute ? commandTimeout : TimeSpan.Zero);
+            return profile.Pool + PoolSlack;
         }
 
-        var connect = AttemptTimeouts.For(attempt, profile.Connection, window.Current, options.AttemptTimeout);
-        return operation == PipelineKeys.Execute ? connect + commandTimeout : connect;
+        return AttemptTimeouts.For(attempt, profile.Connection, window.Current, options.AttemptTimeout);
     }
 
     private TimeSpan BudgetFor(string operation)
     {
+        if (operation == PipelineKeys.Execute)
+        {
+            return options.OperationBudget ?? Volatile.Read(ref effective).Operation;
+        }
+
         if (options.OpenBudget is { } budget)
         {
-            return operation == PipelineKeys.Execute ? budget + commandTimeout : budget;
+            return budget;
         }
 
         var profile = Volatile.Read(ref effective);
-        var open = Max(profile.Pool, profile.Connection) + PoolSlack;
-        return operation == PipelineKeys.Execute ? open + commandTimeout : open;
+        return Max(profile.Pool, profile.Connection) + PoolSlack;
     }
 
     private void OnConnectCreated(TimeSpan duration)

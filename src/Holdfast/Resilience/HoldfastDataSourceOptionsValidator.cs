@@ -38,6 +38,19 @@ internal static class HoldfastDataSourceOptionsValidator
                 "make MaxDelay at least BaseDelay");
         }
 
+        if (options.Recovery.MaxDelay < options.Recovery.InitialDelay)
+        {
+            yield return new ConfigurationProblem($"{SectionName}:Recovery:MaxDelay",
+                $"is {options.Recovery.MaxDelay.TotalMilliseconds:0} ms, below InitialDelay ({options.Recovery.InitialDelay.TotalMilliseconds:0} ms)",
+                "make MaxDelay at least InitialDelay");
+        }
+
+        if (options.OperationBudget is { } operation && operation <= TimeSpan.Zero)
+        {
+            yield return new ConfigurationProblem($"{SectionName}:OperationBudget", "must be positive",
+                "remove it to use the environment's operation timeout, or give a positive duration");
+        }
+
         if (options.OpenBudget is { } budget && budget <= TimeSpan.Zero)
         {
             yield return new ConfigurationProblem($"{SectionName}:OpenBudget", "must be positive", "remove it to use the pool timeout, or give a positive duration");

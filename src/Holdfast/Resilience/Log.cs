@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 105, Level = LogLevel.Debug, Message = "Recovery probe {Probe} failed ({Error})")]
     public static partial void RecoveryProbeFailed(ILogger logger, int probe, string error);
 
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Database circuit of {Source} isolated by hand: calls are refused until it is closed")]
+    public static partial void CircuitIsolated(ILogger logger, string source);
+
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Database call on {Source} failed: {Kind}. {Diagnosis}")]
     public static partial void CallFailed(ILogger logger, string source, FailureKind kind, string diagnosis);
 }

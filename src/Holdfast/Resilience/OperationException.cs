@@ -1,10 +1,19 @@
 namespace Holdfast.Resilience;
 
 /// <summary>
-/// Carries a failure of the caller's operation (after the connection opened) through the pipeline, so it is
-/// classified as a command failure and, when not retried, rethrown to the caller unchanged. Never thrown.
+/// Carries a failure of the caller's operation (after the connection opened) through the pipeline. When the
+/// connection survived it is the operation's own error: classified as a command failure and, when not retried,
+/// rethrown to the caller unchanged. When the connection broke (an I/O error, a server shutdown, or no answer even to
+/// the cancellation at the operation's deadline) it is a connection-level failure: transient, and counted against the
+/// circuit. Never thrown.
 /// </summary>
-internal sealed class OperationException(Exception original) : Exception(original.Message, original)
+internal sealed class OperationException(Exception original, bool connectionBroken, bool deadlineExpired) : Exception(original.Message, original)
 {
     public Exception Original { get; } = original;
+
+    /// <summary>The connection did not survive the failure.</summary>
+    public bool ConnectionBroken { get; } = connectionBroken;
+
+    /// <summary>The operation ran into its deadline (the call's budget), not the caller's cancellation.</summary>
+    public bool DeadlineExpired { get; } = deadlineExpired;
 }

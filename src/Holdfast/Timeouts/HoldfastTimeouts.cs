@@ -23,7 +23,7 @@ public sealed class HoldfastTimeouts
         this.settings = settings;
         Profile = new TimeoutProfile(
             settings[TimeoutKind.Initialization].Value, settings[TimeoutKind.Connection].Value, settings[TimeoutKind.Pool].Value,
-            settings[TimeoutKind.TableSetup].Value, settings[TimeoutKind.HealthCheck].Value);
+            settings[TimeoutKind.TableSetup].Value, settings[TimeoutKind.HealthCheck].Value, settings[TimeoutKind.Operation].Value);
     }
 
     /// <summary>The environment whose profile and floors apply.</summary>

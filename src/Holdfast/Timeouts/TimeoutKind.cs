@@ -17,4 +17,7 @@ public enum TimeoutKind
 
     /// <summary>The longest a health probe may take.</summary>
     HealthCheck,
+
+    /// <summary>The budget of one <c>ExecuteAsync</c> unit of work: its connection, the operation and any retries.</summary>
+    Operation,
 }

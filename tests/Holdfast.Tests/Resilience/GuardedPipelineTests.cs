@@ -23,7 +23,7 @@ public sealed class GuardedPipelineTests
         var first = await harness.RunAsync(_ => { attempts++; return Fail(PipelineHarness.Refused()); });
 
         Assert.Equal(5, attempts);
-        Assert.IsType<BrokenCircuitException>(first.Outcome.Exception);
+        Assert.IsType<DatabaseUnavailableException>(harness.Guard.Surface(first.Outcome.Exception!, first.Context, CancellationToken.None));
         var status = harness.Guard.Status;
         Assert.Equal(BreakerState.Open, status.State);
         Assert.Equal(5, status.ConsecutiveFailures);
@@ -194,7 +194,7 @@ public sealed class GuardedPipelineTests
         var maxRunning = 0;
         PipelineHarness? harness = null;
         DateTimeOffset openedAt = default;
-        await using (harness = new PipelineHarness(probe: async _ =>
+        await using (harness = new PipelineHarness(o => o.Recovery.MaxDelay = TimeSpan.FromSeconds(4), probe: async _ =>
         {
             maxRunning = Math.Max(maxRunning, Interlocked.Increment(ref running));
             probeTimes.Add(harness!.Time.GetUtcNow() - openedAt);
@@ -225,11 +225,11 @@ public sealed class GuardedPipelineTests
     }
 
     [Fact]
-    public async Task Recovery_BackoffIsCappedAtTheBreakDuration()
+    public async Task Recovery_BackoffIsCappedAtOneSecondByDefault_HoweverLongTheBreak()
     {
         var probes = new List<DateTimeOffset>();
         PipelineHarness? harness = null;
-        await using (harness = new PipelineHarness(o => o.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(2), probe: _ =>
+        await using (harness = new PipelineHarness(probe: _ =>
         {
             probes.Add(harness!.Time.GetUtcNow());
             throw PipelineHarness.Refused();
@@ -239,8 +239,9 @@ public sealed class GuardedPipelineTests
             await harness.AdvanceAsync(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
 
             var gaps = probes.Zip(probes.Skip(1), (a, b) => b - a).ToList();
-            Assert.True(gaps.Count >= 3);
-            Assert.All(gaps, gap => Assert.True(gap <= TimeSpan.FromSeconds(2.1), gap.ToString()));
+            Assert.True(gaps.Count >= 8, $"{gaps.Count} probes in 10 s");
+            Assert.All(gaps, gap => Assert.True(gap <= TimeSpan.FromSeconds(1.1), gap.ToString()));
+            Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
         }
     }
 }

@@ -1,0 +1,54 @@
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Holdfast.Resilience;
+
+/// <summary>
+/// The circuit as a Polly strategy, between retry and the attempt timeout: an attempt starts only when the
+/// <see cref="CircuitController"/> lets it (refused ones get Polly's <see cref="BrokenCircuitException"/> as an outcome,
+/// never thrown), and its outcome is reported back as a verdict.
+/// </summary>
+internal sealed class CircuitGateStrategy(CircuitController circuit, Func<Exception?, CircuitVerdict> judge, Func<TimeSpan> retryAfter) : ResilienceStrategy
+{
+    protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
+    {
+        if (!circuit.TryEnter(out var probe))
+        {
+            return Outcome.FromException<TResult>(new BrokenCircuitException("The circuit is open: the database is not tried now.", retryAfter()));
+        }
+
+        Outcome<TResult> outcome;
+        try
+        {
+            outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+        }
+#pragma warning disable CA1031 // An attempt that throws is an outcome like any other.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            outcome = Outcome.FromException<TResult>(ex);
+        }
+
+        switch (judge(outcome.Exception))
+        {
+            case CircuitVerdict.Answered:
+                circuit.OnSuccess();
+                break;
+            case CircuitVerdict.Failed:
+                circuit.OnFailure();
+                break;
+            case CircuitVerdict.Neutral when probe:
+                circuit.OnProbeAbandoned();
+                break;
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The options Polly asks for with a custom strategy; nothing to set.</summary>
+    internal sealed class Options : ResilienceStrategyOptions
+    {
+        public Options() => Name = "circuit";
+    }
+}

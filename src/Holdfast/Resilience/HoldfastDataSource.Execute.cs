@@ -1,0 +1,131 @@
+using System.Data;
+using Npgsql;
+using Polly;
+using Polly.Timeout;
+
+namespace Holdfast.Resilience;
+
+public sealed partial class HoldfastDataSource
+{
+    /// <summary>
+    /// How long an operation cancelled at its deadline may take to say why: a live server answers the cancellation in
+    /// milliseconds (57014, the connection survives); a silent path does not answer at all.
+    /// </summary>
+    private static readonly TimeSpan CancellationGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// One execute attempt, with its own deadlines instead of Polly's attempt timeout: the open phase ends at the
+    /// adaptive connect timeout, the caller's cancellation or the circuit opening; the operation phase ends at the end
+    /// of the call's budget or the caller's cancellation only — the circuit opening never cancels work already running
+    /// on a live connection. An operation that does not end even when cancelled at its deadline is left behind (its
+    /// connection is disposed when it ends) and reported as a connection-level timeout.
+    /// </summary>
+    private static async ValueTask<Outcome<T>> ExecuteAttemptAsync<TState, T>(
+        ResilienceContext context, (HoldfastDataSource Self, TState State, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> Operation) call)
+    {
+        var self = call.Self;
+        var calls = CallState.Of(context);
+        var connectTimeout = self.guard.ConnectTimeoutOf(context);
+        using var deadline = self.time == TimeProvider.System ? new CancellationTokenSource() : new CancellationTokenSource(Timeout.InfiniteTimeSpan, self.time);
+        var link = context.CancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
+        deadline.CancelAfter(connectTimeout);
+        var opened = await self.OpenAttemptAsync(context, deadline.Token).ConfigureAwait(false);
+        await link.DisposeAsync().ConfigureAwait(false);
+        if (opened.Exception is { } openFailure)
+        {
+            return Outcome.FromException<T>(openFailure is OperationCanceledException && !context.CancellationToken.IsCancellationRequested
+                ? new TimeoutRejectedException($"No connection within the attempt timeout of {connectTimeout}.", connectTimeout, openFailure)
+                : openFailure);
+        }
+
+        var connection = opened.Result!;
+        deadline.CancelAfter(self.guard.Cap(Timeout.InfiniteTimeSpan, calls));
+        await using var callerLink = calls.CallerToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline).ConfigureAwait(false);
+        Task<T> running;
+        try
+        {
+            var pending = call.Operation(connection, call.State, deadline.Token);
+            if (pending.IsCompletedSuccessfully)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return Outcome.FromResult(pending.Result);
+            }
+
+            running = pending.AsTask();
+        }
+#pragma warning disable CA1031 // The operation's failure is carried to the pipeline, then rethrown unchanged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return await FailedAsync<T>(connection, ex, deadline, calls).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var result = await running.WaitAsync(deadline.Token).ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return Outcome.FromResult(result);
+        }
+        catch (OperationCanceledException) when (!running.IsCompleted)
+        {
+            // The deadline passed (or the caller cancelled) and the operation was told to stop: give it a moment to end.
+            if (await Task.WhenAny(running, Task.Delay(CancellationGrace, self.time)).ConfigureAwait(false) != running)
+            {
+                DisposeWhenDone(running, connection);
+                return Outcome.FromException<T>(calls.CallerToken.IsCancellationRequested
+                    ? new OperationCanceledException(calls.CallerToken)
+                    : new OperationException(new TimeoutException("The operation's connection did not answer, not even the cancellation sent at its deadline."),
+                        connectionBroken: true, deadlineExpired: true));
+            }
+        }
+#pragma warning disable CA1031
+        catch (Exception) when (running.IsCompleted)
+#pragma warning restore CA1031
+        {
+        }
+
+        try
+        {
+            var late = await running.ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return Outcome.FromResult(late);
+        }
+#pragma warning disable CA1031
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return await FailedAsync<T>(connection, ex, deadline, calls).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The operation failed: whether its connection survived decides between its own error and a connection-level failure.</summary>
+    private static async ValueTask<Outcome<T>> FailedAsync<T>(NpgsqlConnection connection, Exception exception, CancellationTokenSource deadline, CallState call)
+    {
+        var broken = IsBroken(connection);
+        await connection.DisposeAsync().ConfigureAwait(false);
+        var expired = deadline.IsCancellationRequested && !call.CallerToken.IsCancellationRequested;
+        return Outcome.FromException<T>(new OperationException(exception, broken, expired));
+    }
+
+    private static bool IsBroken(NpgsqlConnection connection)
+    {
+        try
+        {
+            return connection.FullState.HasFlag(ConnectionState.Broken) || connection.FullState == ConnectionState.Closed;
+        }
+#pragma warning disable CA1031 // Npgsql reports inconsistent states by throwing: the connection is not usable then.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return true;
+        }
+    }
+
+    /// <summary>An operation left behind at its deadline: its connection is disposed when it ends, never while it runs.</summary>
+    private static void DisposeWhenDone(Task operation, NpgsqlConnection connection) =>
+        _ = operation.ContinueWith(static (task, state) =>
+        {
+            _ = task.Exception;
+            ((NpgsqlConnection)state!).Dispose();
+        }, connection, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+}
