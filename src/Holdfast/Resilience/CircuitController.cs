@@ -24,6 +24,7 @@ internal sealed class CircuitController
     private int failures;
     private long openedAtTimestamp;
     private long openedAtTicks;
+    private long lastSuccessTimestamp;
 
     public CircuitController(int threshold, TimeSpan breakDuration, TimeProvider time, Action<CircuitTransition> onTransition)
     {
@@ -80,6 +81,18 @@ internal sealed class CircuitController
         }
     }
 
+    /// <summary>
+    /// An attempt through the pipeline (a physical connect, a pool wait, an operation) succeeded: as <see cref="OnSuccess()"/>,
+    /// and failures of attempts that were already in flight then no longer count — the path was alive while they ran
+    /// (a burst of slow connects at a cold start, not a dead database).
+    /// </summary>
+    /// <param name="timestamp">When it succeeded (<see cref="TimeProvider.GetTimestamp"/>).</param>
+    public void OnSuccess(long timestamp)
+    {
+        Volatile.Write(ref lastSuccessTimestamp, timestamp);
+        OnSuccess();
+    }
+
     /// <summary>The database answered: the failure run ends, and a half-open circuit closes.</summary>
     public void OnSuccess()
     {
@@ -92,6 +105,22 @@ internal sealed class CircuitController
         {
             Close();
         }
+    }
+
+    /// <summary>
+    /// A connection-level failure of an attempt that started at <paramref name="attemptStarted"/>: one more in the run,
+    /// unless another attempt succeeded while it was in flight; the circuit opens at the threshold, and a failed probe
+    /// reopens it.
+    /// </summary>
+    /// <param name="attemptStarted">When the failed attempt started (<see cref="TimeProvider.GetTimestamp"/>).</param>
+    public void OnFailure(long attemptStarted)
+    {
+        if (attemptStarted < Volatile.Read(ref lastSuccessTimestamp) && Volatile.Read(ref state) == (int)BreakerState.Closed)
+        {
+            return;
+        }
+
+        OnFailure();
     }
 
     /// <summary>A connection-level failure: one more in the run; the circuit opens at the threshold, and a failed probe reopens it.</summary>

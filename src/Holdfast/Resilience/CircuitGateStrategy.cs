@@ -8,7 +8,7 @@ namespace Holdfast.Resilience;
 /// <see cref="CircuitController"/> lets it (refused ones get Polly's <see cref="BrokenCircuitException"/> as an outcome,
 /// never thrown), and its outcome is reported back as a verdict.
 /// </summary>
-internal sealed class CircuitGateStrategy(CircuitController circuit, Func<Exception?, CircuitVerdict> judge, Func<TimeSpan> retryAfter) : ResilienceStrategy
+internal sealed class CircuitGateStrategy(CircuitController circuit, Func<Exception?, CircuitVerdict> judge, Func<TimeSpan> retryAfter, TimeProvider time) : ResilienceStrategy
 {
     protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
@@ -18,6 +18,7 @@ internal sealed class CircuitGateStrategy(CircuitController circuit, Func<Except
             return Outcome.FromException<TResult>(new BrokenCircuitException("The circuit is open: the database is not tried now.", retryAfter()));
         }
 
+        var started = time.GetTimestamp();
         Outcome<TResult> outcome;
         try
         {
@@ -33,10 +34,10 @@ internal sealed class CircuitGateStrategy(CircuitController circuit, Func<Except
         switch (judge(outcome.Exception))
         {
             case CircuitVerdict.Answered:
-                circuit.OnSuccess();
+                circuit.OnSuccess(time.GetTimestamp());
                 break;
             case CircuitVerdict.Failed:
-                circuit.OnFailure();
+                circuit.OnFailure(started);
                 break;
             case CircuitVerdict.Neutral when probe:
                 circuit.OnProbeAbandoned();

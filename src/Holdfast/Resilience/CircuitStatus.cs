@@ -20,7 +20,7 @@ public enum BreakerState
 
 /// <summary>A guarded data source's state, for health checks and monitoring.</summary>
 /// <param name="State">The breaker's state.</param>
-/// <param name="ConsecutiveFailures">Failed attempts since the last success.</param>
+/// <param name="ConsecutiveFailures">Connection-level failures in a row, counted towards opening the circuit (permanent failures and an operation's own errors never count).</param>
 /// <param name="LastFailure">The most recent failure, redacted, with its diagnosis; null when none yet.</param>
 /// <param name="LastFailureAt">When it happened.</param>
 /// <param name="OpenedAt">When the breaker last opened; null while it has not.</param>

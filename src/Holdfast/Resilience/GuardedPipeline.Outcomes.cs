@@ -90,18 +90,13 @@ internal sealed partial class GuardedPipeline
     };
 
     /// <summary>
-    /// What an attempt's outcome says about the database path. It also keeps the status (failures since the last
-    /// success, the last failure), the failure counter and the history. Successes cost one volatile read.
+    /// What an attempt's outcome says about the database path. It also keeps the status (the last failure), the failure
+    /// counter and the history.
     /// </summary>
     private CircuitVerdict Judge(Exception? exception)
     {
         if (exception is null)
         {
-            if (Volatile.Read(ref failuresSinceSuccess) != 0)
-            {
-                Volatile.Write(ref failuresSinceSuccess, 0);
-            }
-
             return CircuitVerdict.Answered;
         }
 
@@ -119,7 +114,6 @@ internal sealed partial class GuardedPipeline
         }
 
         var failure = Describe(exception);
-        Interlocked.Increment(ref failuresSinceSuccess);
         Volatile.Write(ref lastFailure, failure);
         Interlocked.Exchange(ref lastFailureAtTicks, time.GetUtcNow().UtcTicks);
         settings.Instruments.Failures.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.FailureKindTag, HoldfastInstruments.KindTag(kind)), sourceTag);
@@ -157,7 +151,6 @@ internal sealed partial class GuardedPipeline
                 Log.CircuitHalfOpened(settings.Logger, settings.Name);
                 break;
             case CircuitTransition.Closed:
-                Volatile.Write(ref failuresSinceSuccess, 0);
                 Log.CircuitClosed(settings.Logger, settings.Name);
                 break;
             case CircuitTransition.Isolated:

@@ -29,7 +29,6 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
     private readonly RecoveryLoop? recovery;
     private readonly KeyValuePair<string, object?> sourceTag;
     private readonly IDisposable circuitGauge;
-    private int failuresSinceSuccess;
     private DatabaseFailure? lastFailure;
     private long lastFailureAtTicks;
 
@@ -51,7 +50,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
                 DelayGenerator = args => new ValueTask<TimeSpan?>(RetryDelay(args.AttemptNumber, CallState.Of(args.Context))),
                 OnRetry = OnRetryAsync,
             })
-            .AddStrategy(_ => new CircuitGateStrategy(circuit, Judge, RetryAfter), new CircuitGateStrategy.Options())
+            .AddStrategy(_ => new CircuitGateStrategy(circuit, Judge, RetryAfter, time), new CircuitGateStrategy.Options())
             .AddTimeout(new TimeoutStrategyOptions
             {
                 Name = "attempt",
@@ -85,7 +84,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         _ => false,
     };
 
-    public CircuitStatus Status => new(State, Volatile.Read(ref failuresSinceSuccess), Volatile.Read(ref lastFailure),
+    public CircuitStatus Status => new(State, circuit.ConsecutiveFailures, Volatile.Read(ref lastFailure),
         Ticks(ref lastFailureAtTicks), circuit.OpenedAt, NextProbeIn());
 
     /// <summary>Recovery probes run so far.</summary>
@@ -132,14 +131,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
     }
 
     /// <summary>A pooled rental succeeded outside the pipeline: the failure run ends (two volatile reads when there was none).</summary>
-    public void OnFastSuccess()
-    {
-        circuit.OnSuccess();
-        if (Volatile.Read(ref failuresSinceSuccess) != 0)
-        {
-            Volatile.Write(ref failuresSinceSuccess, 0);
-        }
-    }
+    public void OnFastSuccess() => circuit.OnSuccess();
 
     /// <summary>The exception a caller refused by the circuit gets, without anything being tried.</summary>
     public DatabaseUnavailableException Refuse()
@@ -194,7 +186,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         return Cap(settings.AttemptTimeout(context.OperationKey ?? PipelineKeys.Open, attempt), call);
     }
 
-    /// <summary>A timeout cut to what is left of the call's budget (never below a few milliseconds).</summary>
+    /// <summary>A timeout cut to what is left of the call's budget (never below a few milliseconds); <see cref="TimeSpan.MaxValue"/> gives what is left.</summary>
     internal TimeSpan Cap(TimeSpan timeout, CallState call)
     {
         var remaining = call.Remaining(time);

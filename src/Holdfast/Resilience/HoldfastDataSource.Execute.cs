@@ -26,11 +26,9 @@ public sealed partial class HoldfastDataSource
         var self = call.Self;
         var calls = CallState.Of(context);
         var connectTimeout = self.guard.ConnectTimeoutOf(context);
-        using var deadline = self.time == TimeProvider.System ? new CancellationTokenSource() : new CancellationTokenSource(Timeout.InfiniteTimeSpan, self.time);
-        var link = context.CancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
-        deadline.CancelAfter(connectTimeout);
+        using var deadline = new OperationDeadline(self.time);
+        deadline.StartConnect(connectTimeout, context.CancellationToken);
         var opened = await self.OpenAttemptAsync(context, deadline.Token).ConfigureAwait(false);
-        await link.DisposeAsync().ConfigureAwait(false);
         if (opened.Exception is { } openFailure)
         {
             return Outcome.FromException<T>(openFailure is OperationCanceledException && !context.CancellationToken.IsCancellationRequested
@@ -39,12 +37,11 @@ public sealed partial class HoldfastDataSource
         }
 
         var connection = opened.Result!;
-        deadline.CancelAfter(self.guard.Cap(Timeout.InfiniteTimeSpan, calls));
-        await using var callerLink = calls.CallerToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline).ConfigureAwait(false);
+        deadline.StartOperation(self.guard.Cap(TimeSpan.MaxValue, calls), calls.CallerToken);
         Task<T> running;
         try
         {
-            var pending = call.Operation(connection, call.State, deadline.Token);
+            var pending = call.Operation(connection, call.State, deadline.OperationToken);
             if (pending.IsCompletedSuccessfully)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
@@ -71,6 +68,7 @@ public sealed partial class HoldfastDataSource
             // The deadline passed (or the caller cancelled) and the operation was told to stop: give it a moment to end.
             if (await Task.WhenAny(running, Task.Delay(CancellationGrace, self.time)).ConfigureAwait(false) != running)
             {
+                deadline.Abandon();
                 DisposeWhenDone(running, connection);
                 return Outcome.FromException<T>(calls.CallerToken.IsCancellationRequested
                     ? new OperationCanceledException(calls.CallerToken)
@@ -99,11 +97,11 @@ public sealed partial class HoldfastDataSource
     }
 
     /// <summary>The operation failed: whether its connection survived decides between its own error and a connection-level failure.</summary>
-    private static async ValueTask<Outcome<T>> FailedAsync<T>(NpgsqlConnection connection, Exception exception, CancellationTokenSource deadline, CallState call)
+    private static async ValueTask<Outcome<T>> FailedAsync<T>(NpgsqlConnection connection, Exception exception, OperationDeadline deadline, CallState call)
     {
         var broken = IsBroken(connection);
         await connection.DisposeAsync().ConfigureAwait(false);
-        var expired = deadline.IsCancellationRequested && !call.CallerToken.IsCancellationRequested;
+        var expired = deadline.Token.IsCancellationRequested && !call.CallerToken.IsCancellationRequested;
         return Outcome.FromException<T>(new OperationException(exception, broken, expired));
     }
 

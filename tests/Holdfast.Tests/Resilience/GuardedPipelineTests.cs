@@ -1,5 +1,6 @@
 using Holdfast.Faults;
 using Holdfast.Resilience;
+using Npgsql;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -81,7 +82,7 @@ public sealed class GuardedPipelineTests
     }
 
     [Fact]
-    public async Task Breaker_ASuccessInTheWindow_KeepsItClosed()
+    public async Task Breaker_ASuccessBeforeTheFifthFailure_StartsTheCountAgain()
     {
         await using var harness = new PipelineHarness(o => o.CircuitBreaker.FailureThreshold = 5);
         var script = new Queue<bool>([false, false, false, false, true]);
@@ -90,6 +91,90 @@ public sealed class GuardedPipelineTests
         await harness.RunAsync(_ => script.Count == 0 ? Fail(PipelineHarness.WrongPassword()) : Succeed());
 
         Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+    }
+
+    [Fact]
+    public async Task Breaker_OpeningEndsACallWaitingInBackoff_AtOnce()
+    {
+        await using var harness = new PipelineHarness(o =>
+        {
+            o.CircuitBreaker.FailureThreshold = 2;
+            o.Retry.BaseDelay = TimeSpan.FromSeconds(10);
+            o.Retry.MaxDelay = TimeSpan.FromSeconds(10);
+        });
+        var waiting = harness.Guard.Rent(PipelineKeys.Open, null, CancellationToken.None);
+        var started = harness.Time.GetUtcNow();
+        var call = harness.Guard.Pipeline.ExecuteOutcomeAsync(static (_, _) => Fail(PipelineHarness.Refused()), waiting, 0).AsTask();
+        await PipelineHarness.SettleAsync();
+        Assert.False(call.IsCompleted, "the first call waits out a backoff of several seconds");
+
+        await harness.RunAsync(_ => Fail(PipelineHarness.Refused()));
+        await PipelineHarness.SettleAsync();
+
+        Assert.True(call.IsCompleted, "the circuit opened: the waiting call ends without its backoff");
+        Assert.Equal(started, harness.Time.GetUtcNow());
+        var surfaced = harness.Guard.Surface((await call).Exception!, waiting, CancellationToken.None);
+        Assert.IsType<DatabaseUnavailableException>(surfaced);
+        GuardedPipeline.Return(waiting);
+    }
+
+    [Fact]
+    public async Task Breaker_OperationsOwnErrors_NeverCount_ButBrokenConnectionsDo()
+    {
+        await using var harness = new PipelineHarness(o => o.CircuitBreaker.FailureThreshold = 3);
+        var duplicate = new PostgresException("duplicate key value violates unique constraint", "ERROR", "ERROR", "23505");
+
+        for (var call = 0; call < 10; call++)
+        {
+            var run = await harness.RunAsync(_ => Fail(new OperationException(duplicate, connectionBroken: false, deadlineExpired: false)), operation: PipelineKeys.Execute);
+            Assert.Same(duplicate, harness.Guard.Surface(run.Outcome.Exception!, run.Context, CancellationToken.None));
+        }
+
+        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        Assert.Equal(0, harness.Guard.Status.ConsecutiveFailures);
+        var attempts = 0;
+        var broken = await harness.RunAsync(_ =>
+        {
+            attempts++;
+            return Fail(new OperationException(new NpgsqlException("Exception while reading from stream", new EndOfStreamException()), connectionBroken: true, deadlineExpired: false));
+        }, operation: PipelineKeys.Execute);
+
+        Assert.Equal(3, attempts);
+        Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+        Assert.Equal(FailureKind.Reset, harness.Guard.Status.LastFailure?.Kind);
+        Assert.IsType<DatabaseUnavailableException>(harness.Guard.Surface(broken.Outcome.Exception!, broken.Context, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OperationPastItsBudget_OnALiveConnection_IsAQueryTimeout_NotRetried_NotCounted()
+    {
+        await using var harness = new PipelineHarness(o => o.CircuitBreaker.FailureThreshold = 2);
+        var attempts = 0;
+        var cancelled = new OperationCanceledException("Query was cancelled", new PostgresException("canceling statement due to user request", "ERROR", "ERROR", "57014"));
+
+        var run = await harness.RunAsync(_ => { attempts++; return Fail(new OperationException(cancelled, connectionBroken: false, deadlineExpired: true)); },
+            operation: PipelineKeys.Execute);
+
+        Assert.Equal(1, attempts);
+        var surfaced = Assert.IsType<DatabaseConnectionException>(harness.Guard.Surface(run.Outcome.Exception!, run.Context, CancellationToken.None));
+        Assert.Equal(FailureKind.QueryTimeout, surfaced.Failure.Kind);
+        Assert.False(surfaced.IsTransient);
+        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+    }
+
+    [Fact]
+    public async Task OperationWhoseConnectionWentSilent_IsAConnectionTimeout_RetriedAndCounted()
+    {
+        await using var harness = new PipelineHarness(o => o.CircuitBreaker.FailureThreshold = 100, budget: TimeSpan.FromSeconds(30));
+        var attempts = 0;
+
+        var run = await harness.RunAsync(_ => ++attempts < 3
+            ? Fail(new OperationException(new TimeoutException("no answer"), connectionBroken: true, deadlineExpired: true))
+            : Succeed(), operation: PipelineKeys.Execute);
+
+        Assert.Null(run.Outcome.Exception);
+        Assert.Equal(3, attempts);
+        Assert.Equal(FailureKind.Timeout, harness.Guard.Status.LastFailure?.Kind);
     }
 
     [Fact]
@@ -109,7 +194,8 @@ public sealed class GuardedPipelineTests
 
         Assert.Equal(10, attempts);
         Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
-        Assert.Equal(10, harness.Guard.Status.ConsecutiveFailures);
+        Assert.Equal(0, harness.Guard.Status.ConsecutiveFailures);
+        Assert.Equal(FailureKind.AuthenticationFailed, harness.Guard.Status.LastFailure?.Kind);
     }
 
     [Fact]

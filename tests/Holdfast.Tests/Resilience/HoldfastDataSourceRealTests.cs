@@ -245,33 +245,9 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
         await AssertNothingLeakedAsync(db, postgres, app);
     }
 
-    /// <summary>
-    /// Nothing leaked: no connection is still rented from the pool (read from Npgsql's metrics), and once the data source
-    /// is disposed, the server has no connection left under its application name (its baseline, zero). Npgsql cannot
-    /// cancel a physical open during start-up or authentication, so a connect abandoned at its attempt deadline holds
-    /// its pool slot until Npgsql's own Timeout (3 s on the short profile): the pool is given that long to drain.
-    /// </summary>
-    private static async Task AssertNothingLeakedAsync(HoldfastDataSource db, LocalPostgres server, string applicationName)
-    {
-        await EventuallyAsync(() => Task.FromResult(db.PoolUsage.Busy == 0), TimeSpan.FromSeconds(6), () => $"pool still busy: {db.PoolUsage}");
-        await db.DisposeAsync();
-        await EventuallyAsync(async () => await server.CountConnectionsAsync(applicationName, Ct) == 0, TimeSpan.FromSeconds(5),
-            () => $"server connections left under {applicationName}");
-    }
+    private static Task AssertNothingLeakedAsync(HoldfastDataSource db, LocalPostgres server, string applicationName) =>
+        GuardedSources.AssertNothingLeakedAsync(db, server, applicationName);
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan within, Func<string> failure)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure());
-            await Task.Delay(50, Ct);
-        }
-    }
-
-    private static async ValueTask<int> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken = default)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+    private static ValueTask<int> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken = default) =>
+        GuardedSources.ScalarAsync(connection, sql, cancellationToken);
 }

@@ -1,0 +1,179 @@
+using Holdfast.Resilience;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Holdfast.Tests.Resilience;
+
+/// <summary>The circuit's state machine alone, on a fake clock.</summary>
+public sealed class CircuitControllerTests
+{
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly List<CircuitTransition> transitions = [];
+
+    private CircuitController Create(int threshold = 5) => new(threshold, TimeSpan.FromSeconds(60), time, transitions.Add);
+
+    [Fact]
+    public void OnFailure_FiveInARow_OpensWhateverSucceededBefore()
+    {
+        var circuit = Create();
+        for (var i = 0; i < 1000; i++)
+        {
+            circuit.OnSuccess();
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            circuit.OnFailure();
+            Assert.Equal(BreakerState.Closed, circuit.State);
+        }
+
+        circuit.OnFailure();
+
+        Assert.Equal(BreakerState.Open, circuit.State);
+        Assert.Equal(time.GetUtcNow(), circuit.OpenedAt);
+        Assert.Equal([CircuitTransition.Opened], transitions);
+    }
+
+    [Fact]
+    public void OnSuccess_InTheMiddleOfARun_StartsTheCountAgain()
+    {
+        var circuit = Create();
+        for (var i = 0; i < 4; i++)
+        {
+            circuit.OnFailure();
+        }
+
+        circuit.OnSuccess();
+        for (var i = 0; i < 4; i++)
+        {
+            circuit.OnFailure();
+        }
+
+        Assert.Equal(BreakerState.Closed, circuit.State);
+        Assert.Equal(4, circuit.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public void OnFailure_OfAttemptsInFlightWhenAnotherSucceeded_DoesNotCount()
+    {
+        // A cold start: forty slow connects at once; a few succeed while the others run into their attempt timeouts.
+        var circuit = Create();
+        var herdStarted = time.GetTimestamp();
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        circuit.OnSuccess(time.GetTimestamp());
+        time.Advance(TimeSpan.FromMilliseconds(200));
+
+        for (var i = 0; i < 20; i++)
+        {
+            circuit.OnFailure(herdStarted);
+        }
+
+        Assert.Equal(BreakerState.Closed, circuit.State);
+        for (var i = 0; i < 5; i++)
+        {
+            circuit.OnFailure(time.GetTimestamp());
+        }
+
+        Assert.Equal(BreakerState.Open, circuit.State);
+    }
+
+    [Fact]
+    public void OpenedToken_IsCancelledWhenItOpens_AndFreshAfterItCloses()
+    {
+        var circuit = Create(threshold: 2);
+        var before = circuit.OpenedToken;
+        circuit.OnFailure();
+        Assert.False(before.IsCancellationRequested);
+
+        circuit.OnFailure();
+
+        Assert.True(before.IsCancellationRequested);
+        circuit.Close();
+        Assert.False(circuit.OpenedToken.IsCancellationRequested);
+        Assert.True(circuit.IsClosed);
+        Assert.Equal(0, circuit.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public void TryEnter_WhileOpen_RefusesUntilTheBreakEnds_ThenLetsExactlyOneProbeThrough()
+    {
+        var circuit = Create(threshold: 2);
+        circuit.OnFailure();
+        circuit.OnFailure();
+
+        Assert.False(circuit.TryEnter(out _));
+        time.Advance(TimeSpan.FromSeconds(59.9));
+        Assert.False(circuit.TryEnter(out _));
+        time.Advance(TimeSpan.FromSeconds(0.1));
+
+        Assert.True(circuit.TryEnter(out var probe));
+        Assert.True(probe);
+        Assert.Equal(BreakerState.HalfOpen, circuit.State);
+        Assert.False(circuit.TryEnter(out _));
+
+        circuit.OnSuccess();
+        Assert.Equal(BreakerState.Closed, circuit.State);
+        Assert.Equal([CircuitTransition.Opened, CircuitTransition.HalfOpened, CircuitTransition.Closed], transitions);
+    }
+
+    [Fact]
+    public void HalfOpenProbe_FailedOrAbandoned_OpensAgainForAnotherBreak()
+    {
+        var circuit = Create(threshold: 2);
+        circuit.OnFailure();
+        circuit.OnFailure();
+        time.Advance(TimeSpan.FromSeconds(60));
+        Assert.True(circuit.TryEnter(out _));
+
+        circuit.OnFailure();
+
+        Assert.Equal(BreakerState.Open, circuit.State);
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(60), circuit.HalfOpenAt);
+        time.Advance(TimeSpan.FromSeconds(60));
+        Assert.True(circuit.TryEnter(out _));
+        circuit.OnProbeAbandoned();
+        Assert.Equal(BreakerState.Open, circuit.State);
+    }
+
+    [Fact]
+    public void Isolate_RefusesUntilClosedByHand_AndFailuresCannotTurnItIntoAnOrdinaryOpen()
+    {
+        var circuit = Create(threshold: 2);
+        var token = circuit.OpenedToken;
+
+        circuit.Isolate();
+        circuit.OnFailure();
+        circuit.OnFailure();
+        time.Advance(TimeSpan.FromHours(1));
+
+        Assert.True(token.IsCancellationRequested);
+        Assert.Equal(BreakerState.Isolated, circuit.State);
+        Assert.False(circuit.TryEnter(out _));
+        circuit.Close();
+        Assert.True(circuit.TryEnter(out var probe));
+        Assert.False(probe);
+    }
+
+    [Fact]
+    public async Task OnFailure_FromManyThreadsAtOnce_OpensOnce()
+    {
+        var opened = 0;
+        var counted = new CircuitController(5, TimeSpan.FromSeconds(60), time, t =>
+        {
+            if (t == CircuitTransition.Opened)
+            {
+                Interlocked.Increment(ref opened);
+            }
+        });
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                counted.OnFailure();
+            }
+        }, TestContext.Current.CancellationToken)));
+
+        Assert.Equal(BreakerState.Open, counted.State);
+        Assert.Equal(1, opened);
+    }
+}

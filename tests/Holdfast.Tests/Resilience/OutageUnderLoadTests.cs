@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Holdfast.Resilience;
+using Holdfast.Testing;
+
+namespace Holdfast.Tests.Resilience;
+
+/// <summary>
+/// Outages the way they happen in production: dozens of callers in flight when the path fails. The time bounds are
+/// generous multiples of the targets; what they separate is "fails within one attempt" from "waits out the budget".
+/// </summary>
+public sealed class OutageUnderLoadTests(PostgresFixture fixture)
+{
+    private readonly LocalPostgres postgres = fixture.Postgres;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task RefusedPath_FortyCallers_GetUnavailableWithinASecond_NoneWaitsOutItsBudget_AndServiceReturns()
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        var app = GuardedSources.NewApplicationName("refuse-load");
+        var db = GuardedSources.Create(postgres, app, proxy.Port, configure: o => o.OperationBudget = TimeSpan.FromSeconds(10));
+        await using var load = Load.Start(db, callers: 40);
+        await load.WarmAsync();
+
+        var faultAt = load.Now;
+        proxy.Refuse();
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        proxy.Pass();
+        var healedAt = load.Now;
+        var recovered = await load.FirstSuccessAfterAsync(healedAt, TimeSpan.FromSeconds(5));
+        await load.StopAsync();
+
+        var firstRefusal = load.First<DatabaseUnavailableException>(after: faultAt);
+        Assert.True(firstRefusal - faultAt < TimeSpan.FromSeconds(1.5),
+            $"first 503-worthy refusal {(firstRefusal - faultAt).TotalSeconds:0.000} s after the fault; calls since: {load.Summary(faultAt)}");
+        var longest = load.Longest(during: (faultAt, healedAt));
+        Assert.True(longest < TimeSpan.FromSeconds(3), $"a call took {longest.TotalSeconds:0.000} s during the outage (budget 10 s): {load.Describe(longest, faultAt)}");
+        Assert.Empty(load.Unexpected());
+        Assert.True(recovered - healedAt < TimeSpan.FromSeconds(2), $"served again {(recovered - healedAt).TotalSeconds:0.000} s after the heal");
+        await GuardedSources.AssertNothingLeakedAsync(db, postgres, app);
+    }
+
+    [Fact]
+    public async Task SilentPath_TwentyFourCallers_EndWithinTheOperationBudget_OpenTheCircuit_AndServiceReturnsAfterTheHeal()
+    {
+        await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
+        var app = GuardedSources.NewApplicationName("silent-load");
+        var budget = TimeSpan.FromSeconds(2);
+        // Npgsql ignores a cancellation while it reads a pooled connection's reset (DISCARD ALL) and waits for its own
+        // command timeout instead, then cancels on the server. A command timeout just past the heal lets the frozen
+        // connections go within the test; the callers were freed long before.
+        var db = GuardedSources.Create(postgres, app, proxy.Port, configure: o => o.OperationBudget = budget, npgsql: s => s.CommandTimeout = 6);
+
+        // Npgsql delivers that server-side cancellation synchronously, each blocking a pool thread until the server
+        // closes the cancel connection. Here the "network" is FaultProxy in this same process, whose pumps need pool
+        // threads to forward it: two dozen blocked threads would wait on a proxy that cannot run. A real network needs
+        // no thread of the service, so the proxy gets threads of its own here.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), io);
+        using var restore = new Restore(() => ThreadPool.SetMinThreads(workers, io));
+        await using var load = Load.Start(db, callers: 24);
+        await load.WarmAsync();
+
+        var faultAt = load.Now;
+        proxy.Blackhole();
+        await Task.Delay(TimeSpan.FromSeconds(5), Ct);
+        Assert.Equal(BreakerState.Open, db.Status.State);
+        proxy.Pass();
+        var healedAt = load.Now;
+        var recovered = await load.FirstSuccessAfterAsync(healedAt, TimeSpan.FromSeconds(8));
+        await load.StopAsync();
+
+        // Budget 2 s, then up to 1 s for the cancellation to be answered: every caller is free by then.
+        var longest = load.Longest(during: (faultAt, healedAt));
+        Assert.True(longest < budget + TimeSpan.FromSeconds(2), $"a call took {longest.TotalSeconds:0.000} s on the silent path");
+        var firstFailure = load.FirstFailure(after: faultAt);
+        Assert.True(firstFailure - faultAt < budget + TimeSpan.FromSeconds(2), $"first failure {(firstFailure - faultAt).TotalSeconds:0.000} s after the fault");
+        Assert.Empty(load.Unexpected());
+        Assert.True(recovered - healedAt < TimeSpan.FromSeconds(3), $"served again {(recovered - healedAt).TotalSeconds:0.000} s after the heal");
+        await GuardedSources.AssertNothingLeakedAsync(db, postgres, app);
+    }
+
+    private sealed class Restore(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
+    /// <summary>Bounded closed-loop load: N callers running <c>SELECT 1</c> through <c>ExecuteAsync</c>, each call recorded.</summary>
+    private sealed class Load : IAsyncDisposable
+    {
+        private readonly Stopwatch clock = Stopwatch.StartNew();
+        private readonly ConcurrentQueue<(TimeSpan Start, TimeSpan End, Exception? Error)> calls = new();
+        private readonly CancellationTokenSource stop = new(TimeSpan.FromSeconds(60));
+        private Task workers = Task.CompletedTask;
+
+        public TimeSpan Now => clock.Elapsed;
+
+        public static Load Start(HoldfastDataSource db, int callers)
+        {
+            var load = new Load();
+            load.workers = Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(() => load.RunAsync(db))));
+            return load;
+        }
+
+        public async Task WarmAsync()
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(700), Ct);
+            var errors = calls.Where(c => c.Error is not null).Select(c => $"{c.Error!.GetType().Name} after {(c.End - c.Start).TotalMilliseconds:0} ms: {c.Error.Message}").ToList();
+            Assert.True(errors.Count == 0, string.Join("\n", errors));
+        }
+
+        public async Task<TimeSpan> FirstSuccessAfterAsync(TimeSpan after, TimeSpan within)
+        {
+            while (Now < after + within)
+            {
+                if (calls.Where(c => c.Error is null && c.Start >= after).Select(c => (TimeSpan?)c.End).Min() is { } at)
+                {
+                    return at;
+                }
+
+                await Task.Delay(20, Ct);
+            }
+
+            return Now;
+        }
+
+        public async Task StopAsync()
+        {
+            await stop.CancelAsync();
+            await workers.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        }
+
+        public TimeSpan First<T>(TimeSpan after) =>
+            calls.Where(c => c.Error is T && c.End >= after).Select(c => c.End).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+
+        public TimeSpan FirstFailure(TimeSpan after) =>
+            calls.Where(c => c.Error is not null && c.End >= after).Select(c => c.End).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+
+        public TimeSpan Longest((TimeSpan From, TimeSpan To) during) =>
+            calls.Where(c => c.End >= during.From && c.Start <= during.To).Select(c => c.End - c.Start).DefaultIfEmpty().Max();
+
+        public string Summary(TimeSpan origin) => string.Join(", ", calls.Where(c => c.End >= origin)
+            .GroupBy(c => c.Error is null ? "ok" : c.Error.GetType().Name + ":" + (c.Error as DatabaseConnectionException)?.Failure.Kind)
+            .Select(g => $"{g.Key} x{g.Count()} first {(g.Min(c => c.End) - origin).TotalSeconds:0.000}"));
+
+        public string Describe(TimeSpan duration, TimeSpan origin) => string.Join("; ", calls.Where(c => c.End - c.Start == duration)
+            .Select(c => $"from {(c.Start - origin).TotalSeconds:0.000} s to {(c.End - origin).TotalSeconds:0.000} s: {c.Error?.GetType().Name ?? "ok"} {c.Error?.Message}"));
+
+        /// <summary>Anything but a success, a refusal or a transient connection failure: what would be a 500.</summary>
+        public IReadOnlyList<Exception> Unexpected() =>
+            [.. calls.Select(c => c.Error).OfType<Exception>().Where(e => e is not DatabaseConnectionException { IsTransient: true } and not DatabaseUnavailableException)];
+
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            // After a failed assertion: still wait for the callers, but let the assertion be what the test reports.
+            await Task.WhenAny(workers, Task.Delay(TimeSpan.FromSeconds(20), CancellationToken.None));
+            stop.Dispose();
+        }
+
+        private async Task RunAsync(HoldfastDataSource db)
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var start = Now;
+                Exception? error = null;
+                try
+                {
+                    await db.ExecuteAsync((c, t) => GuardedSources.ScalarAsync(c, "SELECT 1", t), CancellationToken.None);
+                }
+#pragma warning disable CA1031 // Every failure is recorded and judged by the test.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    error = ex;
+                }
+
+                calls.Enqueue((start, Now, error));
+                if (error is not null)
+                {
+                    // A client backs off a little after an error instead of spinning on a refusal.
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            }
+        }
+    }
+}
