@@ -108,7 +108,7 @@ public sealed class BreakerOptions
 /// <summary>
 /// While the circuit is open, one background probe at a time (a new physical connection + <c>SELECT 1</c>) closes it
 /// as soon as the database answers, backing off from <see cref="InitialDelay"/> up to <see cref="MaxDelay"/>, so
-/// service follows the database back within about a second however long the outage was.
+/// service follows the database back within about half a second however long the outage was.
 /// </summary>
 public sealed class RecoveryProbeOptions
 {
@@ -117,12 +117,15 @@ public sealed class RecoveryProbeOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>The delay before the first probe after the circuit opens; it doubles after each failed probe.</summary>
-    /// <value>500 ms by default; from 10 ms to 1 min.</value>
+    /// <value>250 ms by default; from 10 ms to 1 min.</value>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The longest wait between two probes.</summary>
-    /// <value>1 s by default; from 10 ms to 1 day, and not below <see cref="InitialDelay"/>.</value>
+    /// <summary>
+    /// The longest wait between two probes. One connect every half second per instance is little for a database that
+    /// refuses or is away, and it bounds how long service lags behind the database's return.
+    /// </summary>
+    /// <value>500 ms by default; from 10 ms to 1 day, and not below <see cref="InitialDelay"/>.</value>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 }

@@ -280,7 +280,11 @@ public sealed class GuardedPipelineTests
         var maxRunning = 0;
         PipelineHarness? harness = null;
         DateTimeOffset openedAt = default;
-        await using (harness = new PipelineHarness(o => o.Recovery.MaxDelay = TimeSpan.FromSeconds(4), probe: async _ =>
+        await using (harness = new PipelineHarness(o =>
+        {
+            o.Recovery.InitialDelay = TimeSpan.FromMilliseconds(500);
+            o.Recovery.MaxDelay = TimeSpan.FromSeconds(4);
+        }, probe: async _ =>
         {
             maxRunning = Math.Max(maxRunning, Interlocked.Increment(ref running));
             probeTimes.Add(harness!.Time.GetUtcNow() - openedAt);
@@ -311,7 +315,7 @@ public sealed class GuardedPipelineTests
     }
 
     [Fact]
-    public async Task Recovery_BackoffIsCappedAtOneSecondByDefault_HoweverLongTheBreak()
+    public async Task Recovery_ProbesEveryHalfSecondByDefault_HoweverLongTheBreak()
     {
         var probes = new List<DateTimeOffset>();
         PipelineHarness? harness = null;
@@ -325,8 +329,8 @@ public sealed class GuardedPipelineTests
             await harness.AdvanceAsync(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
 
             var gaps = probes.Zip(probes.Skip(1), (a, b) => b - a).ToList();
-            Assert.True(gaps.Count >= 8, $"{gaps.Count} probes in 10 s");
-            Assert.All(gaps, gap => Assert.True(gap <= TimeSpan.FromSeconds(1.1), gap.ToString()));
+            Assert.True(gaps.Count >= 16, $"{gaps.Count} probes in 10 s");
+            Assert.All(gaps, gap => Assert.True(gap <= TimeSpan.FromSeconds(0.6), gap.ToString()));
             Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
         }
     }
