@@ -3,9 +3,10 @@ using Microsoft.Extensions.Logging;
 namespace Holdfast.Resilience;
 
 /// <summary>
-/// While the circuit is open, probes the database in the background, one probe at a time, backing off from the
-/// initial delay up to the break duration, and closes the circuit as soon as a probe succeeds. Callers never wait
-/// on it: they are refused at once while it works.
+/// While the circuit is open, probes the database in the background, backing off from the initial delay up to the
+/// maximum delay, and closes the circuit as soon as a probe succeeds. One probe at a time, unless one hangs on a silent
+/// connection past the next tick: then another starts beside it (at most eight), so a heal is seen within a tick.
+/// Callers never wait on it: they are refused at once while it works.
 /// </summary>
 internal sealed class RecoveryLoop(
     Func<CancellationToken, Task> probe,
@@ -17,6 +18,14 @@ internal sealed class RecoveryLoop(
     TimeSpan maxDelay,
     ILogger logger) : IAsyncDisposable
 {
+    /// <summary>
+    /// Probes in flight at once, at most. A probe started while the path was silent may wait out its whole timeout (the
+    /// adaptive attempt timeout, seconds) even after the path heals, so a fresh one starts at every tick beside it; past
+    /// this many, the oldest is given up. A dead path costs at most this many pending connects; a healthy but slow one
+    /// still gets probes that live this many ticks (4 s at the default half-second tick).
+    /// </summary>
+    private const int MaxInFlight = 8;
+
     private readonly CancellationTokenSource lifetime = new();
     private long nextProbeAtTicks;
     private int running;
@@ -57,24 +66,42 @@ internal sealed class RecoveryLoop(
     private async Task RunAsync()
     {
         var delay = initialDelay;
+        var inFlight = new List<Probe>(MaxInFlight);
         try
         {
             while (!lifetime.IsCancellationRequested && circuitOpen())
             {
                 Interlocked.Exchange(ref nextProbeAtTicks, (time.GetUtcNow() + delay).UtcTicks);
-                await Task.Delay(delay, time, lifetime.Token).ConfigureAwait(false);
-                if (!circuitOpen())
-                {
-                    break;
-                }
-
-                if (await TryProbeAsync().ConfigureAwait(false))
+                var tick = Task.Delay(delay, time, lifetime.Token);
+                await Task.WhenAny([tick, .. inFlight.Select(p => p.Answer)]).ConfigureAwait(false);
+                if (inFlight.Any(p => p.Answer.IsCompletedSuccessfully && p.Answer.Result))
                 {
                     await closeCircuit().ConfigureAwait(false);
                     Log.RecoveryProbeSucceeded(logger, Probes);
                     break;
                 }
 
+                inFlight.RemoveAll(p => p.Answer.IsCompleted);
+                if (!tick.IsCompleted)
+                {
+                    // A probe failed before the next was due: wait for the tick.
+                    await tick.ConfigureAwait(false);
+                }
+
+                if (!circuitOpen())
+                {
+                    break;
+                }
+
+                // A probe still waiting on a silent connection does not hold the next one back: the path may have
+                // healed meanwhile, and only a fresh connection shows it. The oldest makes room when there are too many.
+                if (inFlight.Count == MaxInFlight)
+                {
+                    await AbandonAsync(inFlight[0]).ConfigureAwait(false);
+                    inFlight.RemoveAt(0);
+                }
+
+                inFlight.Add(StartProbe());
                 delay = delay * 2 > maxDelay ? maxDelay : delay * 2;
             }
         }
@@ -86,6 +113,10 @@ internal sealed class RecoveryLoop(
         {
             Interlocked.Exchange(ref nextProbeAtTicks, 0);
             Volatile.Write(ref running, 0);
+            foreach (var left in inFlight)
+            {
+                await AbandonAsync(left).ConfigureAwait(false);
+            }
         }
 
         // The circuit may have opened again while this loop was finishing: keep watching it.
@@ -95,21 +126,52 @@ internal sealed class RecoveryLoop(
         }
     }
 
-    private async Task<bool> TryProbeAsync()
+    private static async Task AbandonAsync(Probe probe)
+    {
+        try
+        {
+            await probe.Cancel.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // It ended on its own meanwhile.
+        }
+    }
+
+    private Probe StartProbe()
+    {
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
+        return new Probe(TryProbeAsync(cancel), cancel);
+    }
+
+    private async Task<bool> TryProbeAsync(CancellationTokenSource cancel)
     {
         Interlocked.Increment(ref probes);
         using var timeout = new CancellationTokenSource(probeTimeout(), time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token, timeout.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token, timeout.Token);
         try
         {
             // WaitAsync: a probe stuck where cancellation is not observed (a synchronous DNS lookup) is abandoned.
             await probe(linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (!lifetime.IsCancellationRequested)
+#pragma warning disable CA1031 // A probe's failure is its answer; after disposal it is not even that.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            Log.RecoveryProbeFailed(logger, Probes, ex.GetType().Name);
+            if (!cancel.IsCancellationRequested)
+            {
+                Log.RecoveryProbeFailed(logger, Probes, ex.GetType().Name);
+            }
+
             return false;
         }
+        finally
+        {
+            cancel.Dispose();
+        }
     }
+
+    /// <summary>A probe in flight and what ends it early.</summary>
+    private sealed record Probe(Task<bool> Answer, CancellationTokenSource Cancel);
 }

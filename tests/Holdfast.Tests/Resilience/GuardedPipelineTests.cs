@@ -315,6 +315,35 @@ public sealed class GuardedPipelineTests
     }
 
     [Fact]
+    public async Task Recovery_AProbeHangingOnASilentConnection_DoesNotHoldBackTheNext()
+    {
+        var healed = false;
+        var started = 0;
+        PipelineHarness? harness = null;
+        await using (harness = new PipelineHarness(probe: async token =>
+        {
+            Interlocked.Increment(ref started);
+            if (!Volatile.Read(ref healed))
+            {
+                // Sent into the silence: no answer ever comes, not even after the heal.
+                await Task.Delay(Timeout.InfiniteTimeSpan, harness!.Time, token);
+            }
+        }, attemptTimeout: TimeSpan.FromSeconds(30)))
+        {
+            await harness.RunAsync(_ => Fail(PipelineHarness.Refused()));
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
+            Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+            var hanging = Volatile.Read(ref started);
+            Assert.InRange(hanging, 5, 8);
+
+            Volatile.Write(ref healed, true);
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(0.6));
+
+            Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        }
+    }
+
+    [Fact]
     public async Task Recovery_ProbesEveryHalfSecondByDefault_HoweverLongTheBreak()
     {
         var probes = new List<DateTimeOffset>();
