@@ -73,14 +73,14 @@ internal sealed class ChaosRun(LocalPostgres postgres, FaultProxy proxy, Service
     }
 
     /// <summary>
-    /// Waits until the service's server connections are back to the count before the fault, give or take one (the pool
+    /// Waits until the service's server connections are back to the count before the fault, give or take two (the pool
     /// under load varies by one or two), or the limit; the count and how long it took.
     /// </summary>
     private async Task<(int After, TimeSpan Took)> SettleAsync(int before)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var count = await ConnectionsAsync().ConfigureAwait(false) ?? 0;
-        while (count > before + 1 && watch.Elapsed < settings.SettleLimit)
+        while (count > before + 2 && watch.Elapsed < settings.SettleLimit)
         {
             await Task.Delay(500).ConfigureAwait(false);
             count = await ConnectionsAsync().ConfigureAwait(false) ?? count;
