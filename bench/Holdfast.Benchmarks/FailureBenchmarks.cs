@@ -54,9 +54,11 @@ internal static class FailureBenchmarks
 
     /// <summary>
     /// open-breaker-reject: the database path is blackholed. Raw Npgsql waits out its connect Timeout on every call;
-    /// Holdfast, once the breaker has opened, refuses at once (the mean of many refused calls).
+    /// Holdfast, once the circuit has opened, refuses at once. Measured as 64 concurrent callers see it: the p99 of
+    /// their refused calls, and how many exceptions each refused call costs (first-chance exceptions in the process over
+    /// the calls: 1 is the one the caller catches, so nothing is thrown and caught inside the pipeline).
     /// </summary>
-    public static async Task<BenchResult> OpenBreakerRejectAsync(LocalPostgres postgres, BenchSettings settings)
+    public static async Task<IReadOnlyList<BenchResult>> OpenBreakerRejectAsync(LocalPostgres postgres, BenchSettings settings)
     {
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
         proxy.Blackhole();
@@ -66,10 +68,12 @@ internal static class FailureBenchmarks
             Timeout = (int)settings.RawConnectTimeout.TotalSeconds,
         };
         await using var raw = NpgsqlDataSource.Create(rawBuilder);
+        var rawExceptions = CountExceptions();
         var baseline = await TimeFailureAsync(async () =>
         {
             await using var connection = await raw.OpenConnectionAsync();
         });
+        var rawPerCall = rawExceptions.Stop();
 
         await using var guarded = new HoldfastDataSourceBuilder(url)
             .UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Development, TimeoutProfile.Seconds(10, 1, 2, 2, 1)))
@@ -87,19 +91,52 @@ internal static class FailureBenchmarks
             });
         }
 
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < settings.Rejections; i++)
+        const int callers = 64;
+        var perCaller = settings.Rejections / callers;
+        var latencies = new double[callers * perCaller];
+        var exceptions = CountExceptions();
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
         {
-            try
+            for (var i = 0; i < perCaller; i++)
             {
-                await using var connection = await guarded.OpenConnectionAsync();
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    await using var connection = await guarded.OpenConnectionAsync();
+                }
+                catch (DatabaseUnavailableException)
+                {
+                }
+
+                latencies[(caller * perCaller) + i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
-            catch (DatabaseUnavailableException)
-            {
-            }
+        })));
+        var perRejection = exceptions.Stop() / latencies.Length;
+        Array.Sort(latencies);
+
+        return
+        [
+            BenchResult.Of("open-breaker-reject-p99", baseline, latencies[(int)(latencies.Length * 0.99)], "ms"),
+            BenchResult.Of("open-breaker-exceptions", rawPerCall, perRejection, "exceptions/call"),
+        ];
+    }
+
+    private static ExceptionCounter CountExceptions() => new();
+
+    /// <summary>Counts first-chance exceptions in the process from its creation to <see cref="Stop"/>.</summary>
+    private sealed class ExceptionCounter
+    {
+        private int count;
+
+        public ExceptionCounter() => AppDomain.CurrentDomain.FirstChanceException += OnException;
+
+        public double Stop()
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= OnException;
+            return Volatile.Read(ref count);
         }
 
-        return BenchResult.Of("open-breaker-reject", baseline, watch.Elapsed.TotalMilliseconds / settings.Rejections, "ms");
+        private void OnException(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e) => Interlocked.Increment(ref count);
     }
 
     private static async Task<double> TimeFailureAsync(Func<Task> call)

@@ -26,6 +26,12 @@ if (Selected("pipeline-overhead"))
     results.AddRange(PipelineOverhead(settings));
 }
 
+if (Selected("pooled-open"))
+{
+    AnsiConsole.MarkupLine("[grey]pooled-open (BenchmarkDotNet, in process, against a LocalPostgres) ...[/]");
+    results.AddRange(PooledOpen(settings));
+}
+
 await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { MaxConnections = 60 }))
 {
     var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{postgres.Port}/{postgres.Database}";
@@ -44,6 +50,12 @@ await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOpt
         results.Add(await Throughput.MeasureAsync($"select1-throughput-c{concurrency}", concurrency, raw, guarded, settings));
     }
 
+    foreach (var concurrency in new[] { 1, 16 }.Where(c => Selected($"select1-execute-c{c}")))
+    {
+        AnsiConsole.MarkupLine($"[grey]select1-execute-c{concurrency} ...[/]");
+        results.Add(await Throughput.MeasureExecuteAsync($"select1-execute-c{concurrency}", concurrency, raw, guarded, settings));
+    }
+
     if (Selected("auth-failure-detect"))
     {
         AnsiConsole.MarkupLine("[grey]auth-failure-detect ...[/]");
@@ -52,8 +64,8 @@ await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOpt
 
     if (Selected("open-breaker-reject"))
     {
-        AnsiConsole.MarkupLine("[grey]open-breaker-reject ...[/]");
-        results.Add(await FailureBenchmarks.OpenBreakerRejectAsync(postgres, settings));
+        AnsiConsole.MarkupLine("[grey]open-breaker-reject (64 callers) ...[/]");
+        results.AddRange(await FailureBenchmarks.OpenBreakerRejectAsync(postgres, settings));
     }
 }
 
@@ -72,16 +84,34 @@ AnsiConsole.MarkupLine($"written to {Markup.Escape(output)}");
 
 static IEnumerable<BenchResult> PipelineOverhead(BenchSettings settings)
 {
-    var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance);
-    job = settings.Quick ? job.WithWarmupCount(3).WithIterationCount(8) : job.WithWarmupCount(6).WithIterationCount(20);
-    var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableLogFile)
-        .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "holdfast-bench"));
-    var summary = BenchmarkRunner.Run<PipelineOverheadBenchmarks>(config);
+    var summary = BenchmarkRunner.Run<PipelineOverheadBenchmarks>(BdnConfig(settings));
     var plain = Report(summary, nameof(PipelineOverheadBenchmarks.PlainPolly));
     var holdfast = Report(summary, nameof(PipelineOverheadBenchmarks.Holdfast));
     yield return BenchResult.Of("pipeline-overhead", plain.ResultStatistics!.Mean, holdfast.ResultStatistics!.Mean, "ns/call");
     yield return BenchResult.Of("pipeline-overhead-alloc", plain.GcStats.GetBytesAllocatedPerOperation(plain.BenchmarkCase) ?? 0,
         holdfast.GcStats.GetBytesAllocatedPerOperation(holdfast.BenchmarkCase) ?? 0, "bytes/call");
+}
+
+static IEnumerable<BenchResult> PooledOpen(BenchSettings settings)
+{
+    var summary = BenchmarkRunner.Run<PooledOpenBenchmarks>(BdnConfig(settings));
+    var raw = Report(summary, nameof(PooledOpenBenchmarks.RawOpen));
+    var open = Report(summary, nameof(PooledOpenBenchmarks.HoldfastOpen));
+    var execute = Report(summary, nameof(PooledOpenBenchmarks.HoldfastExecute));
+    yield return BenchResult.Of("pooled-open", raw.ResultStatistics!.Mean, open.ResultStatistics!.Mean, "ns/call");
+    yield return BenchResult.Of("pooled-open-alloc", raw.GcStats.GetBytesAllocatedPerOperation(raw.BenchmarkCase) ?? 0,
+        open.GcStats.GetBytesAllocatedPerOperation(open.BenchmarkCase) ?? 0, "bytes/call");
+    yield return BenchResult.Of("execute-overhead", raw.ResultStatistics!.Mean, execute.ResultStatistics!.Mean, "ns/call");
+    yield return BenchResult.Of("execute-overhead-alloc", raw.GcStats.GetBytesAllocatedPerOperation(raw.BenchmarkCase) ?? 0,
+        execute.GcStats.GetBytesAllocatedPerOperation(execute.BenchmarkCase) ?? 0, "bytes/call");
+}
+
+static IConfig BdnConfig(BenchSettings settings)
+{
+    var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance);
+    job = settings.Quick ? job.WithWarmupCount(3).WithIterationCount(8) : job.WithWarmupCount(6).WithIterationCount(20);
+    return ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableLogFile)
+        .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "holdfast-bench"));
 }
 
 static BenchmarkReport Report(Summary summary, string method) =>

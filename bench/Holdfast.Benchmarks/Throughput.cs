@@ -12,19 +12,31 @@ namespace Holdfast.Benchmarks;
 /// </summary>
 internal static class Throughput
 {
-    public static async Task<BenchResult> MeasureAsync(string name, int concurrency, NpgsqlDataSource raw, HoldfastDataSource guarded, BenchSettings settings)
-    {
-        Func<CancellationToken, Task> rawOp = async ct =>
-        {
-            await using var connection = await raw.OpenConnectionAsync(ct);
-            await SelectOneAsync(connection, ct);
-        };
-        Func<CancellationToken, Task> guardedOp = async ct =>
+    public static Task<BenchResult> MeasureAsync(string name, int concurrency, NpgsqlDataSource raw, HoldfastDataSource guarded, BenchSettings settings) =>
+        CompareAsync(name, concurrency, RawOp(raw), async ct =>
         {
             await using var connection = await guarded.OpenConnectionAsync(ct);
             await SelectOneAsync(connection, ct);
-        };
+        }, settings);
 
+    /// <summary>select1-execute: the same <c>SELECT 1</c> as a unit of work through <c>ExecuteAsync</c> (budget, deadline, retry on a broken connection).</summary>
+    public static Task<BenchResult> MeasureExecuteAsync(string name, int concurrency, NpgsqlDataSource raw, HoldfastDataSource guarded, BenchSettings settings) =>
+        CompareAsync(name, concurrency, RawOp(raw), async ct =>
+            await guarded.ExecuteAsync(static async (connection, token) =>
+            {
+                await SelectOneAsync(connection, token);
+                return 1;
+            }, ct), settings);
+
+    private static Func<CancellationToken, Task> RawOp(NpgsqlDataSource raw) => async ct =>
+    {
+        await using var connection = await raw.OpenConnectionAsync(ct);
+        await SelectOneAsync(connection, ct);
+    };
+
+    private static async Task<BenchResult> CompareAsync(string name, int concurrency, Func<CancellationToken, Task> rawOp, Func<CancellationToken, Task> guardedOp,
+        BenchSettings settings)
+    {
         await RunAsync(rawOp, concurrency, TimeSpan.FromSeconds(1));
         await RunAsync(guardedOp, concurrency, TimeSpan.FromSeconds(1));
         var slice = TimeSpan.FromMilliseconds(250);

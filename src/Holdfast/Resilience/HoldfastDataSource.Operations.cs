@@ -134,18 +134,7 @@ public sealed partial class HoldfastDataSource
 
         var started = instruments.OpenDuration.Enabled ? time.GetTimestamp() : 0;
         var waitStarts = pool.WaitStarts;
-        ValueTask<NpgsqlConnection> pending;
-        try
-        {
-            pending = inner.OpenConnectionAsync(cancellationToken);
-        }
-#pragma warning disable CA1031 // Failures are outcomes here: the pipeline classifies them.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            pending = ValueTask.FromException<NpgsqlConnection>(ex);
-        }
-
+        var pending = StartOpen(cancellationToken);
         if (!pending.IsCompletedSuccessfully)
         {
             return GuardAsync(PipelineKeys.Open, budget, this, static (context, self) => self.OpenAttemptAsync(context, context.CancellationToken),
@@ -178,18 +167,7 @@ public sealed partial class HoldfastDataSource
         if (!CallState.Of(context).TakeFirstOpen(out var task, out var waitStarts))
         {
             waitStarts = pool.WaitStarts;
-            ValueTask<NpgsqlConnection> pending;
-            try
-            {
-                pending = inner.OpenConnectionAsync(cancellationToken);
-            }
-#pragma warning disable CA1031 // Failures are outcomes here: the pipeline classifies them.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                return new ValueTask<Outcome<NpgsqlConnection>>(Outcome.FromException<NpgsqlConnection>(ex));
-            }
-
+            var pending = StartOpen(cancellationToken);
             if (pending.IsCompletedSuccessfully)
             {
                 return new ValueTask<Outcome<NpgsqlConnection>>(Outcome.FromResult(pending.Result));
@@ -199,6 +177,21 @@ public sealed partial class HoldfastDataSource
         }
 
         return AwaitOpenAsync(task, waitStarts, cancellationToken);
+    }
+
+    /// <summary>Npgsql's open; one that throws before it is under way comes back as a faulted open, for the pipeline to classify.</summary>
+    private ValueTask<NpgsqlConnection> StartOpen(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return inner.OpenConnectionAsync(cancellationToken);
+        }
+#pragma warning disable CA1031 // Failures are outcomes here: the pipeline classifies them.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ValueTask.FromException<NpgsqlConnection>(ex);
+        }
     }
 
     private async ValueTask<Outcome<NpgsqlConnection>> AwaitOpenAsync(Task<NpgsqlConnection> task, int waitStarts, CancellationToken cancellationToken)
