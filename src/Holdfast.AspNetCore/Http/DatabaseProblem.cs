@@ -35,7 +35,7 @@ internal static class DatabaseProblem
     public static (string Detail, TimeSpan RetryAfter)? From(Exception exception) => exception switch
     {
         DatabaseUnavailableException unavailable => ($"calls to the database are paused after repeated failures ({unavailable.Failure.Kind})", unavailable.RetryAfter),
-        DatabaseConnectionException connection when connection.IsTransient || connection.Failure.Kind == FailureKind.PoolExhausted =>
+        DatabaseConnectionException connection when connection.IsTransient || connection.Failure.Kind is FailureKind.PoolExhausted or FailureKind.QueryTimeout =>
             ($"the database could not be reached in time ({connection.Failure.Kind})", TimeSpan.FromSeconds(1)),
         _ => null,
     };

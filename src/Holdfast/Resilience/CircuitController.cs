@@ -38,7 +38,7 @@ internal sealed class CircuitController
     /// <summary>The state now.</summary>
     public BreakerState State => (BreakerState)Volatile.Read(ref state);
 
-    /// <summary>True while calls are refused without trying (open and not yet due for a probe, or isolated).</summary>
+    /// <summary>True while the circuit is closed (one volatile read): calls may go straight to the pool.</summary>
     public bool IsClosed => Volatile.Read(ref state) == (int)BreakerState.Closed;
 
     /// <summary>Connection-level failures in a row, counted towards opening.</summary>
@@ -47,7 +47,7 @@ internal sealed class CircuitController
     /// <summary>When the circuit last opened; null while it has not.</summary>
     public DateTimeOffset? OpenedAt => Interlocked.Read(ref openedAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
-    /// <summary>When Polly-style half-open is due: the end of the break; null unless open.</summary>
+    /// <summary>When the break ends and one call is let through (half-open); null unless open.</summary>
     public DateTimeOffset? HalfOpenAt => State == BreakerState.Open && OpenedAt is { } at ? at + breakDuration : null;
 
     /// <summary>Cancelled when the circuit opens; a fresh token after it closes again.</summary>
@@ -145,7 +145,6 @@ internal sealed class CircuitController
 
     /// <summary>Opens the circuit by hand until <see cref="Close"/>.</summary>
     public void Isolate() => Open(BreakerState.Isolated, null);
-
 
     private void Open(BreakerState next, BreakerState? from)
     {

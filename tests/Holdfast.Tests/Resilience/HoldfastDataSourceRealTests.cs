@@ -223,6 +223,30 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task ExecuteAsync_OperationPastItsBudgetOnALiveServer_IsAQueryTimeout_NotRetried_AndTheCircuitStaysClosed()
+    {
+        var app = GuardedSources.NewApplicationName("opbudget");
+        await using var db = GuardedSources.Create(postgres, app);
+        var runs = 0;
+        var watch = Stopwatch.StartNew();
+
+        var ex = await Assert.ThrowsAsync<DatabaseConnectionException>(async () => await db.ExecuteAsync((c, t) =>
+        {
+            Interlocked.Increment(ref runs);
+            return ScalarAsync(c, "SELECT 1 FROM pg_sleep(30)", t);
+        }, TimeSpan.FromSeconds(1), Ct));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the 1 s budget took {watch.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(FailureKind.QueryTimeout, ex.Failure.Kind);
+        Assert.False(ex.IsTransient);
+        Assert.Equal(1, runs);
+        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(0, db.Status.ConsecutiveFailures);
+        Assert.Equal(4, await db.ExecuteAsync((c, t) => ScalarAsync(c, "SELECT 4", t), Ct));
+        await AssertNothingLeakedAsync(db, postgres, app);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_TransientFailureInsideTheOperation_RetriesTheWholeOperation()
     {
         var app = GuardedSources.NewApplicationName("opretry");
