@@ -106,13 +106,13 @@ internal sealed partial class GuardedPipeline
             return CircuitVerdict.Neutral;
         }
 
-        var (kind, transient, operation) = Assess(exception);
         if (exception is OperationException { ConnectionBroken: false })
         {
             // The database answered; the operation failed on its own terms.
             return CircuitVerdict.Answered;
         }
 
+        var (kind, transient, operation) = Assess(exception);
         var failure = Describe(exception);
         Volatile.Write(ref lastFailure, failure);
         Interlocked.Exchange(ref lastFailureAtTicks, time.GetUtcNow().UtcTicks);
