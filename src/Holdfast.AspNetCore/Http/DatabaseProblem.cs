@@ -46,6 +46,7 @@ internal static class DatabaseProblem
         return Results.Problem(detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Database unavailable", type: Type);
     }
 
+    /// <summary>Sets <c>Retry-After</c> in whole seconds, from 1 to an hour (an isolated circuit has no next probe).</summary>
     public static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
-        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = Math.Clamp(Math.Ceiling(retryAfter.TotalSeconds), 1, 3600).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -58,12 +58,17 @@ public static class AbandonableOpen
         }
     }
 
-    /// <summary>Disposes the connection of an open still under way when it completes; nothing when it already has.</summary>
+    /// <summary>Disposes the connection of an abandoned open: now if it already succeeded, else when it does.</summary>
     /// <param name="opening">The abandoned open.</param>
     public static void DisposeWhenOpened(Task<NpgsqlConnection> opening)
     {
         ArgumentNullException.ThrowIfNull(opening);
-        if (!opening.IsCompleted)
+        if (opening.IsCompletedSuccessfully)
+        {
+            // It completed between the caller giving up and this call: nobody else will dispose it.
+            opening.Result.Dispose();
+        }
+        else if (!opening.IsCompleted)
         {
             _ = opening.ContinueWith(static task =>
             {

@@ -4,12 +4,18 @@ namespace Holdfast.Resilience;
 /// The circuit's state machine: it opens after <see cref="BreakerOptions.FailureThreshold"/> consecutive
 /// connection-level failures, whatever succeeded before them (Polly v8's breaker only has a failure ratio over a
 /// sampling window, where one success in the window keeps it closed while callers wait out their budgets); it stays
-/// open for the break duration, then lets one probe call through (half-open); a success closes it. It lives beside the
-/// Polly pipeline so that the guarded source's fast path can ask it and report to it without entering the pipeline:
-/// reading the state is one volatile read, reporting a success one more.
+/// open for the break duration, then lets one probe call through (half-open) at a time, one per break; a success closes
+/// it. It lives beside the Polly pipeline so that the guarded source's fast path can ask it and report to it without
+/// entering the pipeline: reading the state is one volatile read, reporting a success one more.
 /// <para>
 /// <see cref="OpenedToken"/> is cancelled the moment the circuit opens: every wait for a connection and every
 /// backoff between attempts that observes it ends then, so no caller keeps waiting against an open circuit.
+/// </para>
+/// <para>
+/// Outcomes arrive late: an attempt that started before the circuit last changed (opened, or let a probe through)
+/// cannot speak for the path since then, so its failure is ignored while the circuit is not closed; and while closed, a
+/// failure counts only if no attempt succeeded while it was in flight (a burst of slow connects at a cold start is not
+/// an outage). Only a manual <see cref="Close"/> ends an isolation.
 /// </para>
 /// </summary>
 internal sealed class CircuitController
@@ -22,7 +28,8 @@ internal sealed class CircuitController
     private CancellationTokenSource opened = new();
     private int state;
     private int failures;
-    private long openedAtTimestamp;
+    private long changedAtTimestamp;
+    private long probeDueTimestamp;
     private long openedAtTicks;
     private long lastSuccessTimestamp;
 
@@ -47,14 +54,27 @@ internal sealed class CircuitController
     /// <summary>When the circuit last opened; null while it has not.</summary>
     public DateTimeOffset? OpenedAt => Interlocked.Read(ref openedAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
-    /// <summary>When the break ends and one call is let through (half-open); null unless open.</summary>
-    public DateTimeOffset? HalfOpenAt => State == BreakerState.Open && OpenedAt is { } at ? at + breakDuration : null;
+    /// <summary>How long until a caller may go through as the half-open probe; null unless open or half-open.</summary>
+    public TimeSpan? ProbeDueIn => State is BreakerState.Open or BreakerState.HalfOpen
+        ? TimeSpan.FromSeconds(Math.Max(0, Interlocked.Read(ref probeDueTimestamp) - time.GetTimestamp()) / (double)time.TimestampFrequency)
+        : null;
+
+    /// <summary>True while open or half-open and the next probe is not due yet: a call would be refused without trying.</summary>
+    public bool RefusesNow => State switch
+    {
+        BreakerState.Isolated => true,
+        BreakerState.Open or BreakerState.HalfOpen => time.GetTimestamp() < Interlocked.Read(ref probeDueTimestamp),
+        _ => false,
+    };
 
     /// <summary>Cancelled when the circuit opens; a fresh token after it closes again.</summary>
     public CancellationToken OpenedToken => Volatile.Read(ref opened).Token;
 
-    /// <summary>Whether an attempt may start now. Open and due: the first caller becomes the half-open probe.</summary>
-    /// <param name="probe">True for the one call let through to test the database.</param>
+    /// <summary>
+    /// Whether an attempt may start now. Open (or half-open with its probe outstanding for a whole break) and due: the
+    /// caller becomes the half-open probe, and the next is due a break later.
+    /// </summary>
+    /// <param name="probe">True for the call let through to test the database.</param>
     public bool TryEnter(out bool probe)
     {
         probe = false;
@@ -62,14 +82,15 @@ internal sealed class CircuitController
         {
             case BreakerState.Closed:
                 return true;
-            case BreakerState.Open when time.GetElapsedTime(Interlocked.Read(ref openedAtTimestamp)) >= breakDuration:
+            case BreakerState.Open or BreakerState.HalfOpen when time.GetTimestamp() >= Interlocked.Read(ref probeDueTimestamp):
                 lock (gate)
                 {
-                    if (state != (int)BreakerState.Open || time.GetElapsedTime(openedAtTimestamp) < breakDuration)
+                    if (state is not ((int)BreakerState.Open or (int)BreakerState.HalfOpen) || time.GetTimestamp() < probeDueTimestamp)
                     {
                         return false;
                     }
 
+                    Changed();
                     Volatile.Write(ref state, (int)BreakerState.HalfOpen);
                 }
 
@@ -83,8 +104,7 @@ internal sealed class CircuitController
 
     /// <summary>
     /// An attempt through the pipeline (a physical connect, a pool wait, an operation) succeeded: as <see cref="OnSuccess()"/>,
-    /// and failures of attempts that were already in flight then no longer count — the path was alive while they ran
-    /// (a burst of slow connects at a cold start, not a dead database).
+    /// and failures of attempts that were already in flight then no longer count — the path was alive while they ran.
     /// </summary>
     /// <param name="timestamp">When it succeeded (<see cref="TimeProvider.GetTimestamp"/>).</param>
     public void OnSuccess(long timestamp)
@@ -103,41 +123,37 @@ internal sealed class CircuitController
 
         if (Volatile.Read(ref state) == (int)BreakerState.HalfOpen)
         {
-            Close();
+            Recover();
         }
     }
 
     /// <summary>
     /// A connection-level failure of an attempt that started at <paramref name="attemptStarted"/>: one more in the run,
-    /// unless another attempt succeeded while it was in flight; the circuit opens at the threshold, and a failed probe
-    /// reopens it.
+    /// unless it is a late outcome (see the class); the circuit opens at the threshold, and a failed probe reopens it.
     /// </summary>
     /// <param name="attemptStarted">When the failed attempt started (<see cref="TimeProvider.GetTimestamp"/>).</param>
     public void OnFailure(long attemptStarted)
     {
-        if (attemptStarted < Volatile.Read(ref lastSuccessTimestamp) && Volatile.Read(ref state) == (int)BreakerState.Closed)
+        var current = Volatile.Read(ref state);
+        if (current == (int)BreakerState.Closed
+                ? attemptStarted < Volatile.Read(ref lastSuccessTimestamp)
+                : attemptStarted < Interlocked.Read(ref changedAtTimestamp))
         {
             return;
         }
 
-        OnFailure();
-    }
-
-    /// <summary>A connection-level failure: one more in the run; the circuit opens at the threshold, and a failed probe reopens it.</summary>
-    public void OnFailure()
-    {
         var run = Interlocked.Increment(ref failures);
-        var current = Volatile.Read(ref state);
         if (current == (int)BreakerState.HalfOpen || (current == (int)BreakerState.Closed && run >= threshold))
         {
-            Open(BreakerState.Open, current == (int)BreakerState.HalfOpen ? BreakerState.HalfOpen : BreakerState.Closed);
+            Open(BreakerState.Open, (BreakerState)current);
         }
     }
 
-    /// <summary>A half-open probe ended without a verdict (cancelled by its caller): open again, so another probe can run.</summary>
-    public void OnProbeAbandoned()
+    /// <summary>The half-open probe that started at <paramref name="attemptStarted"/> ended without a verdict (cancelled): open again for another.</summary>
+    /// <param name="attemptStarted">When the probe started.</param>
+    public void OnProbeAbandoned(long attemptStarted)
     {
-        if (Volatile.Read(ref state) == (int)BreakerState.HalfOpen)
+        if (Volatile.Read(ref state) == (int)BreakerState.HalfOpen && attemptStarted >= Interlocked.Read(ref changedAtTimestamp))
         {
             Open(BreakerState.Open, BreakerState.HalfOpen);
         }
@@ -145,6 +161,12 @@ internal sealed class CircuitController
 
     /// <summary>Opens the circuit by hand until <see cref="Close"/>.</summary>
     public void Isolate() => Open(BreakerState.Isolated, null);
+
+    /// <summary>A recovery probe (or the half-open call) found the database answering: closes an open circuit, never an isolated one.</summary>
+    public void Recover() => CloseCore(manual: false);
+
+    /// <summary>Closes the circuit by hand, an isolation included.</summary>
+    public void Close() => CloseCore(manual: true);
 
     private void Open(BreakerState next, BreakerState? from)
     {
@@ -157,37 +179,44 @@ internal sealed class CircuitController
                 return;
             }
 
-            Volatile.Write(ref state, (int)next);
-            Interlocked.Exchange(ref openedAtTimestamp, time.GetTimestamp());
+            Changed();
             Interlocked.Exchange(ref openedAtTicks, time.GetUtcNow().UtcTicks);
+            Volatile.Write(ref state, (int)next);
             if (current == BreakerState.Closed)
             {
                 signal = opened;
             }
         }
 
-        onTransition(next == BreakerState.Isolated ? CircuitTransition.Isolated : CircuitTransition.Opened);
-
-        // Outside the lock: cancelling runs the waiters' callbacks on this thread.
+        // First release every waiter, then tell the world: nothing the listeners do can keep a caller waiting.
         signal?.Cancel();
+        onTransition(next == BreakerState.Isolated ? CircuitTransition.Isolated : CircuitTransition.Opened);
     }
 
-    /// <summary>Closes the circuit (by hand, when a recovery probe succeeded, or when the half-open probe did).</summary>
-    public void Close()
+    private void CloseCore(bool manual)
     {
         lock (gate)
         {
-            if (state == (int)BreakerState.Closed)
+            if (state == (int)BreakerState.Closed || (!manual && state == (int)BreakerState.Isolated))
             {
                 return;
             }
 
             // The old source stays cancelled for calls that still hold its token; it has no timer, so nothing to dispose.
             opened = new CancellationTokenSource();
+            Changed();
             Volatile.Write(ref failures, 0);
             Volatile.Write(ref state, (int)BreakerState.Closed);
         }
 
         onTransition(CircuitTransition.Closed);
+    }
+
+    /// <summary>Marks a change of state (under the lock): outcomes of attempts that started before it are late from now on.</summary>
+    private void Changed()
+    {
+        var now = time.GetTimestamp();
+        Interlocked.Exchange(ref changedAtTimestamp, now);
+        Interlocked.Exchange(ref probeDueTimestamp, now + (long)(breakDuration.TotalSeconds * time.TimestampFrequency));
     }
 }

@@ -31,7 +31,19 @@ internal sealed class CircuitGateStrategy(CircuitController circuit, Func<Except
             outcome = Outcome.FromException<TResult>(ex);
         }
 
-        switch (judge(outcome.Exception))
+        CircuitVerdict verdict;
+        try
+        {
+            verdict = judge(outcome.Exception);
+        }
+#pragma warning disable CA1031 // Judging keeps status and metrics; if that fails, the attempt still gets an answer and a probe is released.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            verdict = CircuitVerdict.Neutral;
+        }
+
+        switch (verdict)
         {
             case CircuitVerdict.Answered:
                 circuit.OnSuccess(time.GetTimestamp());
@@ -40,7 +52,7 @@ internal sealed class CircuitGateStrategy(CircuitController circuit, Func<Except
                 circuit.OnFailure(started);
                 break;
             case CircuitVerdict.Neutral when probe:
-                circuit.OnProbeAbandoned();
+                circuit.OnProbeAbandoned(started);
                 break;
         }
 

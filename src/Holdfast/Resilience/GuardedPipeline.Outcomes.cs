@@ -137,15 +137,28 @@ internal sealed partial class GuardedPipeline
         return default;
     }
 
+    /// <summary>Drops the pool's idle connections to the failed path; a pool being disposed meanwhile is no concern of the caller's.</summary>
+    private void ClearPool()
+    {
+        try
+        {
+            settings.OnCircuitOpened?.Invoke();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The data source is being disposed.
+        }
+    }
+
     private void OnTransition(CircuitTransition transition)
     {
         switch (transition)
         {
             case CircuitTransition.Opened:
+                recovery?.Start();
                 Log.CircuitOpened(settings.Logger, settings.Name, circuit.ConsecutiveFailures, lastFailure?.Kind ?? FailureKind.Unknown,
                     settings.Options.CircuitBreaker.BreakDuration.TotalSeconds);
-                settings.OnCircuitOpened?.Invoke();
-                recovery?.Start();
+                ClearPool();
                 break;
             case CircuitTransition.HalfOpened:
                 Log.CircuitHalfOpened(settings.Logger, settings.Name);

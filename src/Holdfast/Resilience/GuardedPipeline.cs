@@ -61,7 +61,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         if (settings.RecoveryProbe is { } probe && options.Recovery.Enabled)
         {
             recovery = new RecoveryLoop(probe, () => settings.AttemptTimeout(PipelineKeys.Probe, 0),
-                () => { circuit.Close(); return Task.CompletedTask; },
+                () => { circuit.Recover(); return Task.CompletedTask; },
                 () => circuit.State is BreakerState.Open or BreakerState.HalfOpen, time,
                 options.Recovery.InitialDelay, options.Recovery.MaxDelay, settings.Logger);
         }
@@ -76,13 +76,8 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
     /// <summary>True while calls may skip the pipeline's gate: the circuit is closed (one volatile read).</summary>
     public bool IsClosed => circuit.IsClosed;
 
-    /// <summary>True when a call would be refused without trying: isolated, or open and no probe due yet.</summary>
-    public bool RefusesNow => circuit.State switch
-    {
-        BreakerState.Isolated or BreakerState.HalfOpen => true,
-        BreakerState.Open => circuit.HalfOpenAt is { } at && time.GetUtcNow() < at,
-        _ => false,
-    };
+    /// <summary>True when a call would be refused without trying: isolated, or open (or half-open) and no probe due yet.</summary>
+    public bool RefusesNow => circuit.RefusesNow;
 
     public CircuitStatus Status => new(State, circuit.ConsecutiveFailures, Volatile.Read(ref lastFailure),
         Ticks(ref lastFailureAtTicks), circuit.OpenedAt, NextProbeIn());
@@ -125,9 +120,9 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         }
 
         var now = time.GetUtcNow();
-        var halfOpenAt = circuit.HalfOpenAt;
-        var next = recovery?.NextProbeAt is { } probeAt && (halfOpenAt is null || probeAt < halfOpenAt) ? probeAt : halfOpenAt;
-        return next is { } at && at > now ? at - now : TimeSpan.Zero;
+        var halfOpen = circuit.ProbeDueIn;
+        var probe = recovery?.NextProbeAt is { } at ? (at > now ? at - now : TimeSpan.Zero) : (TimeSpan?)null;
+        return probe is { } p && (halfOpen is null || p < halfOpen) ? p : halfOpen;
     }
 
     /// <summary>A pooled rental succeeded outside the pipeline: the failure run ends (two volatile reads when there was none).</summary>

@@ -37,7 +37,15 @@ public sealed partial class HoldfastDataSource
         }
 
         var connection = opened.Result!;
-        deadline.StartOperation(self.guard.Cap(TimeSpan.MaxValue, calls), calls.CallerToken);
+        if (!deadline.StartOperation(self.guard.Cap(TimeSpan.MaxValue, calls), calls.CallerToken))
+        {
+            // The connect deadline, the caller or the circuit fired just as the connection arrived.
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return Outcome.FromException<T>(context.CancellationToken.IsCancellationRequested
+                ? new OperationCanceledException(context.CancellationToken)
+                : new TimeoutRejectedException($"No connection within the attempt timeout of {connectTimeout}.", connectTimeout));
+        }
+
         Task<T> running;
         try
         {

@@ -11,7 +11,9 @@ namespace Holdfast.Resilience;
 
 /// <summary>
 /// A guarded <see cref="NpgsqlDataSource"/>: opens and idempotent operations go through one Polly pipeline (total
-/// budget → retry of transient kinds → circuit breaker → adaptive per-attempt timeout). Permanent failures
+/// budget → retry of transient kinds → circuit → adaptive per-attempt timeout); while the circuit is closed, the rental
+/// of an idle pooled connection skips it, and <c>ExecuteAsync</c> keeps its own deadlines (connect, then the operation
+/// budget). The circuit opens after consecutive connection-level failures and releases every waiting caller. Permanent failures
 /// (authentication, missing database) fail after one attempt with the fix in the message; pool exhaustion is
 /// reported as such and not retried; while the circuit is open callers get <see cref="DatabaseUnavailableException"/>
 /// at once, and a background probe closes it as soon as the database answers.

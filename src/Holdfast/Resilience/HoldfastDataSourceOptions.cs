@@ -64,7 +64,9 @@ public sealed class HoldfastDataSourceOptions
 
     /// <summary>
     /// Runs on the Polly pipeline builder before Holdfast adds its strategies, e.g. to turn on Polly's own telemetry
-    /// (<c>ConfigureTelemetry</c> from Polly.Extensions). Adding strategies here puts them outside Holdfast's.
+    /// (<c>ConfigureTelemetry</c> from Polly.Extensions). Adding strategies here puts them outside Holdfast's. While the
+    /// circuit is closed, a rental of an idle pooled connection does not enter the pipeline at all (nor its telemetry),
+    /// and an open that needs more has already been started when the pipeline runs.
     /// </summary>
     public Action<Polly.ResiliencePipelineBuilder>? ConfigurePipeline { get; set; }
 

@@ -10,6 +10,9 @@ namespace Holdfast.Resilience;
 /// </summary>
 internal sealed class OperationDeadline : IDisposable
 {
+    /// <summary>The longest a timer can be set for is about 49 days; a budget beyond that means "no deadline" in practice.</summary>
+    private static readonly TimeSpan Longest = TimeSpan.FromDays(30);
+
     private readonly CancellationTokenSource deadline;
     private readonly CancellationTokenSource operation = new();
     private CancellationTokenRegistration link;
@@ -31,16 +34,25 @@ internal sealed class OperationDeadline : IDisposable
     public void StartConnect(TimeSpan timeout, CancellationToken context)
     {
         link = context.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
-        deadline.CancelAfter(timeout);
+        deadline.CancelAfter(timeout < Longest ? timeout : Longest);
     }
 
-    /// <summary>The operation phase: ends after <paramref name="remaining"/> or when the caller cancels; the circuit no longer counts.</summary>
-    public void StartOperation(TimeSpan remaining, CancellationToken caller)
+    /// <summary>
+    /// The operation phase: ends after <paramref name="remaining"/> or when the caller cancels; the circuit no longer
+    /// counts. False when the open phase's deadline fired just as the connection arrived: the operation must not start.
+    /// </summary>
+    public bool StartOperation(TimeSpan remaining, CancellationToken caller)
     {
         link.Dispose();
-        deadline.CancelAfter(remaining);
+        if (deadline.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        deadline.CancelAfter(remaining < Longest ? remaining : Longest);
         link = caller.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
         cascade = deadline.Token.UnsafeRegister(static s => CancelOnOwnThread((CancellationTokenSource)s!), operation);
+        return true;
     }
 
     /// <summary>The operation is left running past its deadline: its token must stay valid until it ends.</summary>

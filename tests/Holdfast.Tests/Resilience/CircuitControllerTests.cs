@@ -22,11 +22,11 @@ public sealed class CircuitControllerTests
 
         for (var i = 0; i < 4; i++)
         {
-            circuit.OnFailure();
+            circuit.OnFailure(time.GetTimestamp());
             Assert.Equal(BreakerState.Closed, circuit.State);
         }
 
-        circuit.OnFailure();
+        circuit.OnFailure(time.GetTimestamp());
 
         Assert.Equal(BreakerState.Open, circuit.State);
         Assert.Equal(time.GetUtcNow(), circuit.OpenedAt);
@@ -39,13 +39,13 @@ public sealed class CircuitControllerTests
         var circuit = Create();
         for (var i = 0; i < 4; i++)
         {
-            circuit.OnFailure();
+            circuit.OnFailure(time.GetTimestamp());
         }
 
         circuit.OnSuccess();
         for (var i = 0; i < 4; i++)
         {
-            circuit.OnFailure();
+            circuit.OnFailure(time.GetTimestamp());
         }
 
         Assert.Equal(BreakerState.Closed, circuit.State);
@@ -81,10 +81,10 @@ public sealed class CircuitControllerTests
     {
         var circuit = Create(threshold: 2);
         var before = circuit.OpenedToken;
-        circuit.OnFailure();
+        circuit.OnFailure(time.GetTimestamp());
         Assert.False(before.IsCancellationRequested);
 
-        circuit.OnFailure();
+        circuit.OnFailure(time.GetTimestamp());
 
         Assert.True(before.IsCancellationRequested);
         circuit.Close();
@@ -97,8 +97,8 @@ public sealed class CircuitControllerTests
     public void TryEnter_WhileOpen_RefusesUntilTheBreakEnds_ThenLetsExactlyOneProbeThrough()
     {
         var circuit = Create(threshold: 2);
-        circuit.OnFailure();
-        circuit.OnFailure();
+        circuit.OnFailure(time.GetTimestamp());
+        circuit.OnFailure(time.GetTimestamp());
 
         Assert.False(circuit.TryEnter(out _));
         time.Advance(TimeSpan.FromSeconds(59.9));
@@ -119,18 +119,18 @@ public sealed class CircuitControllerTests
     public void HalfOpenProbe_FailedOrAbandoned_OpensAgainForAnotherBreak()
     {
         var circuit = Create(threshold: 2);
-        circuit.OnFailure();
-        circuit.OnFailure();
+        circuit.OnFailure(time.GetTimestamp());
+        circuit.OnFailure(time.GetTimestamp());
         time.Advance(TimeSpan.FromSeconds(60));
         Assert.True(circuit.TryEnter(out _));
 
-        circuit.OnFailure();
+        circuit.OnFailure(time.GetTimestamp());
 
         Assert.Equal(BreakerState.Open, circuit.State);
-        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(60), circuit.HalfOpenAt);
+        Assert.Equal(TimeSpan.FromSeconds(60), circuit.ProbeDueIn);
         time.Advance(TimeSpan.FromSeconds(60));
         Assert.True(circuit.TryEnter(out _));
-        circuit.OnProbeAbandoned();
+        circuit.OnProbeAbandoned(time.GetTimestamp());
         Assert.Equal(BreakerState.Open, circuit.State);
     }
 
@@ -141,8 +141,8 @@ public sealed class CircuitControllerTests
         var token = circuit.OpenedToken;
 
         circuit.Isolate();
-        circuit.OnFailure();
-        circuit.OnFailure();
+        circuit.OnFailure(time.GetTimestamp());
+        circuit.OnFailure(time.GetTimestamp());
         time.Advance(TimeSpan.FromHours(1));
 
         Assert.True(token.IsCancellationRequested);
@@ -151,6 +151,56 @@ public sealed class CircuitControllerTests
         circuit.Close();
         Assert.True(circuit.TryEnter(out var probe));
         Assert.False(probe);
+    }
+
+    [Fact]
+    public void Recover_NeverEndsAnIsolation_OnlyCloseDoes()
+    {
+        var circuit = Create();
+
+        circuit.Isolate();
+        circuit.Recover();
+
+        Assert.Equal(BreakerState.Isolated, circuit.State);
+        circuit.Close();
+        Assert.Equal(BreakerState.Closed, circuit.State);
+    }
+
+    [Fact]
+    public void HalfOpenProbe_ThatNeverReports_IsReplacedAfterAnotherBreak()
+    {
+        var circuit = Create(threshold: 2);
+        circuit.OnFailure(time.GetTimestamp());
+        circuit.OnFailure(time.GetTimestamp());
+        time.Advance(TimeSpan.FromSeconds(60));
+        Assert.True(circuit.TryEnter(out _));
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.True(circuit.RefusesNow);
+        Assert.False(circuit.TryEnter(out _));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.False(circuit.RefusesNow);
+        Assert.True(circuit.TryEnter(out var probe));
+        Assert.True(probe);
+    }
+
+    [Fact]
+    public void LateFailure_OfAnAttemptStartedBeforeTheProbe_DoesNotReopenTheHalfOpenCircuit()
+    {
+        var circuit = Create(threshold: 2);
+        var longRunning = time.GetTimestamp();
+        circuit.OnFailure(time.GetTimestamp());
+        circuit.OnFailure(time.GetTimestamp());
+        time.Advance(TimeSpan.FromSeconds(60));
+        Assert.True(circuit.TryEnter(out _));
+
+        circuit.OnFailure(longRunning);
+        circuit.OnProbeAbandoned(longRunning);
+
+        Assert.Equal(BreakerState.HalfOpen, circuit.State);
+        circuit.OnSuccess(time.GetTimestamp());
+        Assert.Equal(BreakerState.Closed, circuit.State);
     }
 
     [Fact]
@@ -169,7 +219,7 @@ public sealed class CircuitControllerTests
         {
             for (var i = 0; i < 10_000; i++)
             {
-                counted.OnFailure();
+                counted.OnFailure(time.GetTimestamp());
             }
         }, TestContext.Current.CancellationToken)));
 

@@ -25,6 +25,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
             }
 
             Assert.Equal(2, await db.ExecuteAsync((c, t) => ScalarAsync(c, "SELECT 2", t), Ct));
+            Assert.Equal(3, await db.ExecuteAsync((c, t) => ScalarAsync(c, "SELECT 3", t), TimeSpan.MaxValue, Ct));
             Assert.Equal(BreakerState.Closed, db.Status.State);
             Assert.Equal(0, db.PoolUsage.Busy);
             Assert.True(db.ConnectLatency.Count >= 1, "the physical connect was measured through Npgsql's meter");
