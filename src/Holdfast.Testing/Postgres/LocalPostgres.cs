@@ -33,14 +33,14 @@ public sealed partial class LocalPostgres : IAsyncDisposable
     private readonly string superuserPassword;
     private int disposed;
 
-    private LocalPostgres(PostgresTools tools, LocalPostgresOptions options, string rootDirectory, int port)
+    private LocalPostgres(PostgresTools tools, LocalPostgresOptions options, string rootDirectory, int port, LocalPostgres? cloneOf = null)
     {
         this.tools = tools;
         this.options = options;
         RootDirectory = rootDirectory;
         Port = port;
-        Password = options.Password ?? NewPassword();
-        superuserPassword = NewPassword();
+        Password = cloneOf?.Password ?? options.Password ?? NewPassword();
+        superuserPassword = cloneOf?.superuserPassword ?? NewPassword();
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
@@ -103,8 +103,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         Directory.CreateDirectory(baseDirectory);
         RemoveAbandoned(tools, baseDirectory);
 
-        var root = Path.Combine(baseDirectory, DirectoryPrefix + Guid.NewGuid().ToString("N")[..12]);
-        var postgres = new LocalPostgres(tools, options, root, options.Port > 0 ? options.Port : FreePort());
+        var postgres = new LocalPostgres(tools, options, NewRootDirectory(baseDirectory), options.Port > 0 ? options.Port : LocalResources.FreePort());
         try
         {
             await postgres.InitializeAsync(cancellationToken);
@@ -208,14 +207,23 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         }
 
         IsRunning = false;
-        DeleteDirectory(RootDirectory);
+        LocalResources.DeleteDirectory(RootDirectory);
     }
 
-    private async Task InitializeAsync(CancellationToken cancellationToken)
+    private static string NewRootDirectory(string baseDirectory) =>
+        Path.Combine(baseDirectory, DirectoryPrefix + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>Creates the cluster's own directory, its socket directory and the owner file that lets a later run clean up.</summary>
+    private async Task CreateRootAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(RootDirectory);
         Directory.CreateDirectory(SocketDirectory);
         await File.WriteAllTextAsync(Path.Combine(RootDirectory, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken);
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await CreateRootAsync(cancellationToken);
         var passwordFile = Path.Combine(RootDirectory, "superuser.pw");
         await File.WriteAllTextAsync(passwordFile, superuserPassword, cancellationToken);
         if (!OperatingSystem.IsWindows())
@@ -248,8 +256,9 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             ["unix_socket_directories"] = $"'{SocketDirectory}'",
             ["max_connections"] = options.MaxConnections.ToString(CultureInfo.InvariantCulture),
             ["superuser_reserved_connections"] = options.SuperuserReservedConnections.ToString(CultureInfo.InvariantCulture),
-            ["max_wal_senders"] = "0",
-            ["wal_level"] = "minimal",
+            ["max_wal_senders"] = options.AllowStandbys ? "5" : "0",
+            ["wal_level"] = options.AllowStandbys ? "replica" : "minimal",
+            ["wal_keep_size"] = options.AllowStandbys ? "'128MB'" : "0",
             ["fsync"] = "off",
             ["synchronous_commit"] = "off",
             ["full_page_writes"] = "off",
@@ -261,9 +270,12 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             settings[key] = value;
         }
 
-        return Environment.NewLine + "# Holdfast LocalPostgres" + Environment.NewLine +
-               string.Concat(settings.Select(s => $"{s.Key} = {s.Value}{Environment.NewLine}"));
+        return ConfigSection(settings);
     }
+
+    private static string ConfigSection(IEnumerable<KeyValuePair<string, string>> settings) =>
+        Environment.NewLine + "# Holdfast LocalPostgres" + Environment.NewLine +
+        string.Concat(settings.Select(s => $"{s.Key} = {s.Value}{Environment.NewLine}"));
 
     private async Task CreateTestRoleAsync(CancellationToken cancellationToken)
     {
@@ -280,7 +292,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         }
 
         tools.RunBlocking("pg_ctl", ["stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "10", "-s"], TimeSpan.FromSeconds(15));
-        DeleteDirectory(RootDirectory);
+        LocalResources.DeleteDirectory(RootDirectory);
     }
 
     /// <summary>Removes clusters in <paramref name="baseDirectory"/> whose owning process no longer runs.</summary>
@@ -288,8 +300,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
     {
         foreach (var directory in Directory.EnumerateDirectories(baseDirectory, DirectoryPrefix + "*"))
         {
-            var ownerFile = Path.Combine(directory, OwnerFile);
-            if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || IsAlive(owner))
+            if (!LocalResources.IsAbandoned(directory, OwnerFile))
             {
                 continue;
             }
@@ -300,46 +311,8 @@ public sealed partial class LocalPostgres : IAsyncDisposable
                 tools.RunBlocking("pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w", "-t", "10", "-s"], TimeSpan.FromSeconds(15));
             }
 
-            DeleteDirectory(directory);
+            LocalResources.DeleteDirectory(directory);
         }
-    }
-
-    private static bool IsAlive(int processId)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(processId);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private static void DeleteDirectory(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // A file still held open; the next start's clean-up retries.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string NewPassword() =>

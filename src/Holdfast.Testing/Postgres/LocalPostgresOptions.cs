@@ -27,6 +27,12 @@ public sealed class LocalPostgresOptions
     /// <summary>The test role's password; default: random, with URL-special characters so encoding is exercised.</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// Prepares the cluster to stream to standbys (<c>wal_level = replica</c>, WAL senders, 128 MB of WAL kept), so
+    /// <see cref="LocalPostgres.CreateStandbyAsync"/> can clone it. Default false: minimal WAL is faster.
+    /// </summary>
+    public bool AllowStandbys { get; set; }
+
     /// <summary>Further <c>postgresql.conf</c> settings, e.g. <c>["log_connections"] = "on"</c>.</summary>
     public IDictionary<string, string> Settings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

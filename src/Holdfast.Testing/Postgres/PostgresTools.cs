@@ -64,13 +64,16 @@ internal sealed class PostgresTools
         }
     }
 
-    public Task<string> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(BinDirectory, program);
-        return RunAsServiceUser
-            ? RunProcessAsync("runuser", ["-u", ServiceUser, "--", path, .. arguments], timeout, cancellationToken)
-            : RunProcessAsync(path, arguments, timeout, cancellationToken);
-    }
+    public Task<string> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        RunAsServiceUserAsync(Path.Combine(BinDirectory, program), arguments, timeout, cancellationToken, environment);
+
+    /// <summary>Runs any program (e.g. PgBouncer) as the postgres user when this process is root, else as this user.</summary>
+    public static Task<string> RunAsServiceUserAsync(string path, IReadOnlyList<string> arguments, TimeSpan timeout,
+        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null) =>
+        RunAsServiceUser
+            ? RunProcessAsync("runuser", ["-u", ServiceUser, "--", path, .. arguments], timeout, cancellationToken, environment)
+            : RunProcessAsync(path, arguments, timeout, cancellationToken, environment);
 
     /// <summary>Runs to completion synchronously; for process-exit clean-up, where nothing async can be awaited.</summary>
     public void RunBlocking(string program, IReadOnlyList<string> arguments, TimeSpan timeout)
@@ -84,9 +87,16 @@ internal sealed class PostgresTools
         }
     }
 
-    private static async Task<string> RunProcessAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<string> RunProcessAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout,
+        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Process.Start(Start(fileName, arguments))
+        var start = Start(fileName, arguments);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)
             ?? throw new InvalidOperationException($"Could not start {fileName}.");
         var output = new StringBuilder();
         var stdout = PumpAsync(process.StandardOutput, output);
