@@ -73,6 +73,17 @@ public sealed partial class DatabaseEndpoint
     /// <summary>Further Npgsql settings the source gives (e.g. <c>Target Session Attributes</c>), by Npgsql keyword.</summary>
     public IReadOnlyDictionary<string, string> NpgsqlSettings { get; }
 
+    /// <summary>
+    /// The role a connection must find its server in (<c>target_session_attrs</c>, libpq's names: <c>any</c>,
+    /// <c>primary</c>, <c>standby</c>, <c>prefer-standby</c>, <c>read-write</c>, ...); <c>any</c> when the source gives none.
+    /// </summary>
+    public string TargetSessionAttributes =>
+        NpgsqlSettings.FirstOrDefault(s => string.Equals(s.Key.Replace(" ", "", StringComparison.Ordinal), "TargetSessionAttributes", StringComparison.OrdinalIgnoreCase))
+            .Value?.Trim().ToLowerInvariant() ?? "any";
+
+    /// <summary>True when the endpoint lists more than one host (a primary and its standbys, for failover).</summary>
+    public bool IsMultiHost => Hosts.Count > 1;
+
     /// <summary>Things that parse but are likely mistakes, such as a password ending in a newline.</summary>
     public IReadOnlyList<string> Warnings { get; }
 

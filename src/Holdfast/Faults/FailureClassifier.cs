@@ -15,6 +15,10 @@ public static class FailureClassifier
 {
     private const string PoolExhaustedPrefix = "The connection pool has been exhausted";
 
+    // Npgsql's multi-host data source: every host failed or none is in the role target_session_attrs asks for.
+    private const string NoSuitableHost = "No suitable host was found";
+    private const string UnableToConnectToSuitableHost = "Unable to connect to a suitable host";
+
     /// <summary>Classifies a failure and writes its diagnosis.</summary>
     /// <param name="exception">The failure.</param>
     /// <param name="endpoint">The endpoint, for diagnoses that name the host, socket or user; the password is removed from messages.</param>
@@ -26,7 +30,8 @@ public static class FailureClassifier
         var postgres = Find<PostgresException>(exception);
         var transient = kind == FailureKind.Unknown ? IsTransientByNpgsql(exception) : kind.IsTransient();
         var message = SecretRedactor.Redact(Describe(exception), endpoint);
-        return new DatabaseFailure(kind, transient, postgres?.SqlState, message, FailureDiagnosis.Describe(kind, endpoint, postgres, message));
+        var hosts = kind == FailureKind.Failover ? SecretRedactor.Redact(HostOutcomes.Describe(exception, endpoint), endpoint) : null;
+        return new DatabaseFailure(kind, transient, postgres?.SqlState, message, FailureDiagnosis.Describe(kind, endpoint, postgres, message, hosts));
     }
 
     /// <summary>A failure of a known kind that no exception carries (e.g. a missing socket found by looking at the disk).</summary>
@@ -50,6 +55,21 @@ public static class FailureClassifier
         if (Find<HoldfastConfigurationException>(exception) is not null)
         {
             return FailureKind.Configuration;
+        }
+
+        if (FindNoSuitableHost(exception) is { } noSuitableHost)
+        {
+            // A host that refused for good (a wrong password on every host comes as that PostgresException alone) is what
+            // to fix; every host failing the same way is that failure (all refused: the whole cluster is down); anything
+            // else is hosts down or in the wrong role: a failover.
+            var kinds = HostOutcomes.Failures(noSuitableHost).Select(f => ClassifyKind(f, endpoint, operation)).ToList();
+            if (kinds.FirstOrDefault(k => k.IsPermanent()) is var permanent && permanent.IsPermanent())
+            {
+                return permanent;
+            }
+
+            var everyHostFailed = kinds.Count > 0 && kinds.Count >= (endpoint?.Hosts.Count ?? kinds.Count);
+            return everyHostFailed && kinds.Distinct().Count() == 1 ? kinds[0] : FailureKind.Failover;
         }
 
         if (Find<PostgresException>(exception) is { } postgres && FromSqlState(postgres) is { } serverKind)
@@ -95,6 +115,9 @@ public static class FailureClassifier
         "57P03" => FailureKind.ServerStarting,
         "57P01" or "57P02" => FailureKind.ServerShuttingDown,
         "57014" => FailureKind.QueryTimeout,
+        "25006" => FailureKind.Failover,
+        // A prepared statement another client created, or one a reset removed: a transaction-mode pooler in between.
+        "42P05" or "26000" => FailureKind.Configuration,
         _ when exception.SqlState.StartsWith("08", StringComparison.Ordinal) => FailureKind.Reset,
         _ => null,
     };
@@ -110,6 +133,15 @@ public static class FailureClassifier
         SocketError.AddressNotAvailable when endpoint is null => FailureKind.SocketMissing,
         _ => FailureKind.Refused,
     };
+
+    /// <summary>A prepared statement already present (42P05) or missing (26000): what a transaction-mode pooler does to them.</summary>
+    internal static bool IsPreparedStatementClash(Exception exception) =>
+        Find<PostgresException>(exception) is { SqlState: "42P05" or "26000" };
+
+    /// <summary>Npgsql's "no suitable host" failure of a multi-host endpoint, when that is what <paramref name="exception"/> is.</summary>
+    internal static NpgsqlException? FindNoSuitableHost(Exception exception) =>
+        Find<NpgsqlException>(exception, e => e is not PostgresException &&
+            (e.Message.StartsWith(NoSuitableHost, StringComparison.Ordinal) || e.Message.StartsWith(UnableToConnectToSuitableHost, StringComparison.Ordinal)));
 
     /// <summary>Npgsql's own verdict (<c>IsTransient</c>) for failures Holdfast does not recognise.</summary>
     internal static bool IsTransientByNpgsql(Exception exception) =>

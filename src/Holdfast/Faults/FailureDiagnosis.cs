@@ -6,7 +6,7 @@ namespace Holdfast.Faults;
 /// <summary>The one-paragraph diagnosis of each kind: what happened, whether retrying helps, and the fix.</summary>
 internal static class FailureDiagnosis
 {
-    public static string Describe(FailureKind kind, DatabaseEndpoint? endpoint, PostgresException? postgres, string message)
+    public static string Describe(FailureKind kind, DatabaseEndpoint? endpoint, PostgresException? postgres, string message, string? hosts = null)
     {
         var where = endpoint is null ? "the server" : Target(endpoint);
         var source = endpoint?.SourceName ?? "the connection settings";
@@ -19,8 +19,20 @@ internal static class FailureDiagnosis
             FailureKind.DatabaseMissing =>
                 $"The database '{endpoint?.Database ?? "?"}' does not exist on {where} (3D000). Retrying will not help. " +
                 $"Fix: create it (CREATE DATABASE \"{endpoint?.Database ?? "name"}\") or correct the database name in {source}.",
+            FailureKind.Configuration when postgres?.SqlState is "42P05" or "26000" => PreparedStatements(postgres.SqlState),
             FailureKind.Configuration =>
                 $"The configuration is invalid: {message.TrimEnd('.')}. Nothing was sent to the server.",
+            FailureKind.Failover when postgres?.SqlState == "25006" =>
+                $"{Capitalize(where)} refused a write: it is read-only (25006), a standby or a primary demoted by a failover or switchover. " +
+                "Transient: Holdfast drops the pooled connections to it and retries on a new one within the budget. " +
+                "Fix if it lasts: point the endpoint at the primary (with several hosts, add target_session_attrs=primary; " +
+                "with one name, check that its DNS follows the failover).",
+            FailureKind.Failover =>
+                $"No host of {where} is usable as '{endpoint?.TargetSessionAttributes ?? "any"}' right now: {hosts}. A failover or switchover is " +
+                "under way (the primary is down and no standby has been promoted yet), or the endpoint lists no host in that role. " +
+                "Transient: retried within the budget, and Holdfast makes Npgsql look at every host again at once instead of " +
+                "trusting what it remembered. Fix if it lasts: 'holdfast doctor' shows what each host is; check that the endpoint " +
+                "lists the current primary and that target_session_attrs asks for the role you need.",
             FailureKind.Tls =>
                 $"TLS could not be set up with {where} (sslmode={(endpoint is null ? "?" : SslModes.ToLibpqName(endpoint.SslMode))}). Retrying will not help. " +
                 "Fix: if the server has no TLS, use sslmode=prefer or disable; with verify-ca/verify-full, give the server's CA (sslrootcert) " +
@@ -60,6 +72,14 @@ internal static class FailureDiagnosis
             _ => $"Unrecognised failure from {where}: {message}",
         };
     }
+
+    private static string PreparedStatements(string sqlState) =>
+        $"A prepared statement clashed ({sqlState} {(sqlState == "42P05" ? "duplicate_prepared_statement" : "invalid_sql_statement_name")}): " +
+        "a pooler in transaction mode (PgBouncer, Cloud SQL managed connection pooling) gives each transaction whichever server " +
+        "connection is free, so statements prepared on one are missing or already present on another. Retrying will not help. " +
+        "Fix: let Holdfast adapt to the pooler (Holdfast:Pooler:Mode auto or transaction turns off automatic preparation and the " +
+        "reset on close), remove Max Auto Prepare and explicit Prepare() calls, or use a pooler that tracks prepared statements " +
+        "(PgBouncer 1.21+ with max_prepared_statements), or session pooling.";
 
     private static string SocketMissing(DatabaseEndpoint? endpoint)
     {

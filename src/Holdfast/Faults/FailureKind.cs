@@ -47,4 +47,10 @@ public enum FailureKind
 
     /// <summary>The configuration is missing or malformed. Permanent.</summary>
     Configuration,
+
+    /// <summary>
+    /// No host of the endpoint is in the role asked for (<c>target_session_attrs</c>: "no suitable host"), or the server
+    /// refused a write because it is read-only (SQLSTATE 25006): a failover or switchover is under way. Transient.
+    /// </summary>
+    Failover,
 }

@@ -11,7 +11,8 @@ public static class FailureKindExtensions
     /// <param name="kind">The kind.</param>
     public static bool IsTransient(this FailureKind kind) => kind is
         FailureKind.Timeout or FailureKind.Refused or FailureKind.HostNotFound or FailureKind.SocketMissing or
-        FailureKind.Reset or FailureKind.TooManyConnections or FailureKind.ServerStarting or FailureKind.ServerShuttingDown;
+        FailureKind.Reset or FailureKind.TooManyConnections or FailureKind.ServerStarting or FailureKind.ServerShuttingDown or
+        FailureKind.Failover;
 
     /// <summary>True for kinds that no amount of waiting cures: they need a change of configuration or credentials.</summary>
     /// <param name="kind">The kind.</param>
@@ -20,11 +21,11 @@ public static class FailureKindExtensions
 
     /// <summary>
     /// True for the infrastructure kinds a staging bypass may tolerate (timeout, refused, too many connections,
-    /// server starting).
+    /// server starting, failover).
     /// </summary>
     /// <param name="kind">The kind.</param>
     public static bool IsInfrastructure(this FailureKind kind) => kind is
-        FailureKind.Timeout or FailureKind.Refused or FailureKind.TooManyConnections or FailureKind.ServerStarting;
+        FailureKind.Timeout or FailureKind.Refused or FailureKind.TooManyConnections or FailureKind.ServerStarting or FailureKind.Failover;
 
     /// <summary>
     /// The process exit code for a failure of this kind, the same for every command and for a failed start:

@@ -39,8 +39,11 @@ internal sealed partial class GuardedPipeline
         }
 
         var (_, transient, _) = Assess(exception);
-        if (exception is OperationException { ConnectionBroken: false, DeadlineExpired: false } operation && !transient)
+        if (exception is OperationException { ConnectionBroken: false, DeadlineExpired: false } operation && !transient &&
+            !FailureClassifier.IsPreparedStatementClash(operation.Original))
         {
+            // The operation's own error, unchanged; a prepared-statement clash behind a pooler (42P05, 26000) is the
+            // configuration's, and gets its diagnosis.
             return operation.Original;
         }
 
@@ -106,9 +109,10 @@ internal sealed partial class GuardedPipeline
             return CircuitVerdict.Neutral;
         }
 
-        if (exception is OperationException { ConnectionBroken: false })
+        if (exception is OperationException { ConnectionBroken: false } own && Assess(own).Kind != FailureKind.Failover)
         {
-            // The database answered; the operation failed on its own terms.
+            // The database answered; the operation failed on its own terms. A read-only server refusing a write (25006)
+            // is not the operation's: the path leads to a standby or a demoted primary, a failure like a refused connect.
             return CircuitVerdict.Answered;
         }
 

@@ -186,9 +186,12 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
     /// <param name="cancellationToken">Cancels it.</param>
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {
+        // A multi-host endpoint: look at every host afresh, so a standby promoted a moment ago is found.
+        ForgetHostStates(probeSource);
         await using var connection = await probeSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT 1", connection);
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        ForgetHostStates(inner);
     }
 
     /// <inheritdoc />
@@ -263,6 +266,27 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         if (operation == FailureOperation.Connect)
         {
             History.RecordFailure();
+        }
+
+        if (failure.Kind == FailureKind.Failover)
+        {
+            // Npgsql remembers each host's role for Host Recheck Seconds (10 s): a promoted standby would be skipped that
+            // long. Forget it, so the retry looks at every host again.
+            ForgetHostStates(inner);
+            if (failure.SqlState == "25006")
+            {
+                // The pooled connections lead to a read-only server: none of them can write.
+                inner.Clear();
+            }
+        }
+    }
+
+    /// <summary>Makes a multi-host source re-check every host's role at its next open.</summary>
+    private static void ForgetHostStates(NpgsqlDataSource source)
+    {
+        if (source is NpgsqlMultiHostDataSource multiHost)
+        {
+            multiHost.ClearDatabaseStates();
         }
     }
 

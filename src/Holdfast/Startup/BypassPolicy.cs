@@ -11,7 +11,7 @@ public sealed record BypassDecision(bool Allowed, string Rule);
 /// <summary>
 /// The bypass policy. A permanent failure (authentication, missing database, configuration, TLS) is never bypassed.
 /// Otherwise the service starts degraded when <c>BYPASS_STARTUP_VALIDATION=true</c>, or in staging when every failure
-/// is of an infrastructure kind (timeout, refused, too many connections, server starting) and there are at most three.
+/// is of an infrastructure kind (timeout, refused, too many connections, server starting, failover) and there are at most three.
 /// </summary>
 public static class BypassPolicy
 {
@@ -51,7 +51,7 @@ public static class BypassPolicy
         if (failures.Any(k => !k.IsInfrastructure()))
         {
             return new BypassDecision(false,
-                $"staging bypasses only infrastructure kinds (timeout, refused, too many connections, server starting), not {failures.First(k => !k.IsInfrastructure())}");
+                $"staging bypasses only infrastructure kinds (timeout, refused, too many connections, server starting, failover), not {failures.First(k => !k.IsInfrastructure())}");
         }
 
         return failures.Count <= MaxInfrastructureFailures

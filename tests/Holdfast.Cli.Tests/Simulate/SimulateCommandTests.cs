@@ -11,7 +11,7 @@ public sealed class SimulateCommandTests
         { "--environment staging --failures refused", "", "degraded", "staging with 1 infrastructure failure (Refused), at most 3" },
         { "--environment staging --failures timeout,too-many-connections,server_starting", "", "degraded", "staging with 3 infrastructure failures" },
         { "--environment staging --failures timeout,timeout,refused,refused", "", "failed", "staging with 4 infrastructure failures: more than 3" },
-        { "--environment staging --failures reset", "", "failed", "staging bypasses only infrastructure kinds (timeout, refused, too many connections, server starting), not Reset" },
+        { "--environment staging --failures reset", "", "failed", "staging bypasses only infrastructure kinds (timeout, refused, too many connections, server starting, failover), not Reset" },
         { "--environment staging --failures authentication_failed", "", "failed", "AuthenticationFailed is permanent: never bypassed" },
         { "--environment production --failures refused", "", "failed", "production has no bypass: set BYPASS_STARTUP_VALIDATION=true to start degraded" },
         { "--environment development --failures timeout", "", "failed", "development has no bypass" },

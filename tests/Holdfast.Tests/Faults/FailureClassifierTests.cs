@@ -80,6 +80,62 @@ public sealed class FailureClassifierTests
     }
 
     [Fact]
+    public void Classify_NoSuitableHost_OneHostDownAndTheOtherInAnotherRole_IsAFailover_NamingEachHost()
+    {
+        var endpoint = DatabaseEndpoint.Parse("postgres://app:s3cret@10.0.0.1:5432,10.0.0.2:5433/app?target_session_attrs=primary");
+        var exception = new NpgsqlException("Unable to connect to a suitable host. Check inner exception for more details.",
+            new AggregateException(new NpgsqlException("Failed to connect to 10.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused))));
+
+        var failure = FailureClassifier.Classify(exception, endpoint);
+
+        Assert.Equal(FailureKind.Failover, failure.Kind);
+        Assert.True(failure.IsTransient);
+        Assert.False(failure.IsPermanent);
+        Assert.Contains("10.0.0.1:5432 refused the connection (down)", failure.Diagnosis, StringComparison.Ordinal);
+        Assert.Contains("10.0.0.2:5433 was not usable as 'primary'", failure.Diagnosis, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_NoSuitableHost_EveryHostSkipped_IsAFailover()
+    {
+        var endpoint = DatabaseEndpoint.Parse("postgres://app:pw@a:5432,b:5432/app?target_session_attrs=read-write");
+
+        var failure = FailureClassifier.Classify(new NpgsqlException("No suitable host was found."), endpoint);
+
+        Assert.Equal(FailureKind.Failover, failure.Kind);
+        Assert.Contains("usable as 'read-write'", failure.Diagnosis, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Classify_NoSuitableHost_AWrongPasswordOnOneHost_IsThePermanentFailure()
+    {
+        var exception = new NpgsqlException("Unable to connect to a suitable host. Check inner exception for more details.",
+            new AggregateException(
+                new NpgsqlException("Failed to connect to a:5432", new SocketException((int)SocketError.ConnectionRefused)),
+                new PostgresException("password authentication failed", "FATAL", "FATAL", "28P01")));
+
+        Assert.Equal(FailureKind.AuthenticationFailed, FailureClassifier.ClassifyKind(exception));
+    }
+
+    [Theory]
+    [InlineData("25006", FailureKind.Failover, true)]
+    [InlineData("42P05", FailureKind.Configuration, false)]
+    [InlineData("26000", FailureKind.Configuration, false)]
+    public void Classify_ReadOnlyServerAndPreparedStatementClashes(string sqlState, FailureKind kind, bool transient)
+    {
+        var failure = FailureClassifier.Classify(new PostgresException("message", "ERROR", "ERROR", sqlState), operation: FailureOperation.Command);
+
+        Assert.Equal(kind, failure.Kind);
+        Assert.Equal(transient, failure.IsTransient);
+        if (kind == FailureKind.Configuration)
+        {
+            Assert.Contains("pooler in transaction mode", failure.Diagnosis, StringComparison.Ordinal);
+            Assert.Contains("max_prepared_statements", failure.Diagnosis, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Classify_TlsFailures()
     {
         Assert.Equal(FailureKind.Tls, FailureClassifier.ClassifyKind(

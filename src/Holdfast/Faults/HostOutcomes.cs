@@ -1,0 +1,58 @@
+using Holdfast.Configuration;
+using Npgsql;
+
+namespace Holdfast.Faults;
+
+/// <summary>
+/// What happened at each host of a multi-host endpoint when Npgsql found none suitable: the failures it collected (one
+/// per host it tried, each "Failed to connect to HOST:PORT" or the server's error) and the hosts it skipped.
+/// </summary>
+internal static class HostOutcomes
+{
+    /// <summary>The per-host failures Npgsql collected, if any (none when every host was skipped on its remembered state).</summary>
+    public static IReadOnlyList<Exception> Failures(NpgsqlException noSuitableHost) =>
+        noSuitableHost.InnerException is AggregateException aggregate ? aggregate.InnerExceptions : [];
+
+    /// <summary>One sentence per host: what it answered, or that it was skipped.</summary>
+    public static string Describe(Exception exception, DatabaseEndpoint? endpoint)
+    {
+        var role = endpoint?.TargetSessionAttributes ?? "any";
+        if (FailureClassifier.FindNoSuitableHost(exception) is not { } noSuitable)
+        {
+            // A read-only server refused a write (25006): the host that answered is no longer the primary.
+            return endpoint is null ? "" : $"the server at {string.Join(", ", endpoint.Hosts)} is read-only (a standby, or a demoted primary)";
+        }
+
+        var failures = Failures(noSuitable).ToList();
+        var parts = new List<string>();
+        foreach (var host in endpoint?.Hosts ?? [])
+        {
+            var name = host.ToString();
+            var failure = failures.FirstOrDefault(f => f.Message.Contains(name, StringComparison.Ordinal));
+            if (failure is not null)
+            {
+                failures.Remove(failure);
+                parts.Add($"{name} {What(FailureClassifier.ClassifyKind(failure, endpoint))}");
+            }
+            else
+            {
+                parts.Add($"{name} was not usable as '{role}' (found in another role, or remembered as offline or in another role)");
+            }
+        }
+
+        parts.AddRange(failures.Select(f => $"a host answered {FailureClassifier.ClassifyKind(f, endpoint)}: {f.Message}"));
+        return string.Join("; ", parts);
+    }
+
+    private static string What(FailureKind kind) => kind switch
+    {
+        FailureKind.Refused => "refused the connection (down)",
+        FailureKind.Timeout => "did not answer in time",
+        FailureKind.Reset => "closed the connection",
+        FailureKind.HostNotFound => "does not resolve",
+        FailureKind.ServerStarting => "is starting up or recovering (57P03)",
+        FailureKind.ServerShuttingDown => "is shutting down",
+        FailureKind.TooManyConnections => "has no free connection slots (53300)",
+        _ => $"failed: {kind}",
+    };
+}

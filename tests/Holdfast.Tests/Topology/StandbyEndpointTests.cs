@@ -1,0 +1,96 @@
+using Holdfast.Faults;
+using Holdfast.Resilience;
+using Holdfast.Testing;
+using Holdfast.Tests.Resilience;
+using Npgsql;
+
+namespace Holdfast.Tests.Topology;
+
+/// <summary>Endpoints that ask for a standby, and a single-host endpoint that leads to one (a stale DNS name after a failover).</summary>
+public sealed class StandbyEndpointTests : IAsyncLifetime
+{
+    private LocalPostgres primary = null!;
+    private LocalPostgres standby = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        primary = await LocalPostgres.CreateAsync(new LocalPostgresOptions { AllowStandbys = true }, Ct);
+        standby = await primary.CreateStandbyAsync(Ct);
+        await FailoverTests.CreateTableAsync(primary);
+        await standby.WaitForCatchUpAsync(cancellationToken: Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await standby.DisposeAsync();
+        await primary.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("standby")]
+    [InlineData("prefer-standby")]
+    public async Task StandbyEndpoint_ReadsFromTheStandby(string role)
+    {
+        var app = GuardedSources.NewApplicationName("standby-read");
+        await using var db = FailoverTests.Create(FailoverTests.MultiHostUrl(app, role, primary, standby), app);
+
+        var calls = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => db.ExecuteAsync(InRecoveryAsync, Ct).AsTask()));
+
+        Assert.All(calls, inRecovery => Assert.True(inRecovery));
+    }
+
+    [Fact]
+    public async Task PreferStandby_WithTheStandbyDown_ReadsFromThePrimary_WithoutAFailure()
+    {
+        var app = GuardedSources.NewApplicationName("prefer-standby");
+        await using var db = FailoverTests.Create(FailoverTests.MultiHostUrl(app, "prefer-standby", primary, standby), app);
+        await standby.StopAsync(ShutdownMode.Immediate, Ct);
+
+        var calls = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => db.ExecuteAsync(InRecoveryAsync, Ct).AsTask()));
+
+        Assert.All(calls, inRecovery => Assert.False(inRecovery));
+        Assert.Equal(BreakerState.Closed, db.Status.State);
+    }
+
+    [Fact]
+    public async Task StandbyOnlyEndpoint_WithNoStandbyUp_IsAFailover_RetriedAndTransient_NeverPermanent()
+    {
+        var app = GuardedSources.NewApplicationName("standby-gone");
+        await using var db = FailoverTests.Create(FailoverTests.MultiHostUrl(app, "standby", primary, standby), app);
+        await standby.StopAsync(ShutdownMode.Immediate, Ct);
+
+        // Retried until five failures in a row open the circuit: the call ends refused, as a 503 would.
+        var error = await Assert.ThrowsAnyAsync<DatabaseConnectionException>(() => db.ExecuteAsync(InRecoveryAsync, Ct).AsTask());
+
+        Assert.Equal(FailureKind.Failover, error.Failure.Kind);
+        Assert.True(error.IsTransient);
+        Assert.True(db.Status.ConsecutiveFailures > 1, $"{db.Status.ConsecutiveFailures} failure(s)");
+        Assert.Contains($"{standby.Host}:{standby.Port} refused the connection", error.Failure.Diagnosis, StringComparison.Ordinal);
+        Assert.Contains($"{primary.Host}:{primary.Port} was not usable as 'standby'", error.Failure.Diagnosis, StringComparison.Ordinal);
+        Assert.DoesNotContain(primary.Password, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SingleHostLeadingToAStandby_AWriteIsAFailover_NotTheOperationsError_AndTheCircuitOpens()
+    {
+        var app = GuardedSources.NewApplicationName("read-only");
+        await using var db = GuardedSources.Create(standby, app);
+
+        var error = await Assert.ThrowsAnyAsync<DatabaseConnectionException>(() => db.ExecuteAsync(FailoverTests.WriteAsync, Ct).AsTask());
+
+        Assert.Equal(FailureKind.Failover, error.Failure.Kind);
+        Assert.Equal("25006", error.Failure.SqlState);
+        Assert.True(db.Status.ConsecutiveFailures > 1, $"{db.Status.ConsecutiveFailures} failure(s): retried on new connections");
+        Assert.Contains("read-only (25006)", error.Failure.Diagnosis, StringComparison.Ordinal);
+        Assert.Equal(BreakerState.Open, db.Status.State);
+        Assert.IsType<DatabaseUnavailableException>(await Assert.ThrowsAnyAsync<Exception>(() => db.ExecuteAsync(FailoverTests.WriteAsync, Ct).AsTask()));
+    }
+
+    private static async ValueTask<bool> InRecoveryAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}
