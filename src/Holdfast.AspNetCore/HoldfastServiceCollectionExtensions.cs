@@ -8,6 +8,7 @@ using Holdfast.Resilience;
 using Holdfast.Startup;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
+using Holdfast.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -119,7 +120,7 @@ public static class HoldfastServiceCollectionExtensions
         return builder.Build();
     }
 
-    /// <summary>The options in code, completed with what configuration says (timeouts, pressure) where code left them unset.</summary>
+    /// <summary>The options in code, completed with what configuration says (timeouts, pressure, pooler) where code left them unset.</summary>
     private static HoldfastDataSourceOptions Merge(HoldfastDataSourceOptions options, IConfiguration configuration)
     {
         var endpoint = DatabaseEndpoint.Resolve(configuration);
@@ -129,6 +130,11 @@ public static class HoldfastServiceCollectionExtensions
             options.Pressure = PressureIndicators.From(configuration);
         }
 
+        if (options.Pooler == PoolerMode.Auto)
+        {
+            options.Pooler = PoolerSettings.ModeFrom(configuration);
+        }
+
         return options;
     }
 
@@ -136,6 +142,13 @@ public static class HoldfastServiceCollectionExtensions
     {
         var applicationName = options.ApplicationName ?? new Npgsql.NpgsqlConnectionStringBuilder(dataSource.Inner.ConnectionString).ApplicationName;
         var builder = dataSource.Endpoint.CreateAdminDataSourceBuilder(applicationName: applicationName);
+        if (dataSource.Options.Pooler == PoolerMode.Transaction)
+        {
+            // A declared transaction pooler: the admin pool lends server connections per transaction as well.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 0;
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+        }
+
         builder.Name = dataSource.Name + DatabaseEndpoint.AdminApplicationSuffix;
         return new HoldfastAdminDataSource(builder.Build());
     }

@@ -107,9 +107,13 @@ public sealed partial class HoldfastDataSource
                 instruments.OpenDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
             }
 
-            return outcome.Exception is null
-                ? outcome.Result!
-                : throw guard.Surface(outcome.Exception, context, cancellationToken);
+            if (outcome.Exception is not null)
+            {
+                throw guard.Surface(outcome.Exception, context, cancellationToken);
+            }
+
+            OnOpened();
+            return outcome.Result!;
         }
         finally
         {

@@ -34,8 +34,11 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
     private const int KeepAliveIdleSeconds = 10;
     private const int KeepAliveIntervalSeconds = 2;
 
-    private readonly NpgsqlDataSource inner;
+    private readonly NpgsqlDataSourceBuilder npgsqlBuilder;
     private readonly NpgsqlDataSource probeSource;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource lifetime = new();
+    private NpgsqlDataSource inner;
     private readonly GuardedPipeline guard;
     private readonly NpgsqlPoolObserver.PoolState pool;
     private readonly ConnectLatencyWindow window = new();
@@ -57,7 +60,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         effective = PressureAwareTimeouts.Apply(Timeouts.Profile, options.Pressure, null, options.PressureCeiling);
         instruments = options.Instruments ?? HoldfastInstruments.Shared;
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        var logger = loggerFactory.CreateLogger("Holdfast");
+        logger = loggerFactory.CreateLogger("Holdfast");
 
         var settings = npgsql.ConnectionStringBuilder;
         settings.Timeout = DatabaseEndpoint.ToNpgsqlTimeoutSeconds(Max(Timeouts.Profile.Pool, Timeouts.Profile.Connection));
@@ -79,6 +82,8 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
             npgsql.UseLoggerFactory(options.LoggerFactory);
         }
 
+        pooler = ApplyDeclaredPooler(options.Pooler, settings);
+        npgsqlBuilder = npgsql;
         inner = npgsql.Build();
         var probe = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false };
         probeSource = new NpgsqlDataSourceBuilder(probe.ConnectionString) { Name = Name + "-recovery" }.Build();
@@ -99,7 +104,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
             Budget = BudgetFor,
             RecoveryProbe = ProbeAsync,
             OnFailure = OnFailure,
-            OnCircuitOpened = inner.Clear,
+            OnCircuitOpened = () => Volatile.Read(ref inner).Clear(),
             Instruments = instruments,
             Logger = logger,
         });
@@ -120,8 +125,12 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
     /// <summary>The timeouts in force now: configured, stretched by explicit and measured pressure.</summary>
     public TimeoutProfile EffectiveTimeouts => Volatile.Read(ref effective);
 
-    /// <summary>The unguarded Npgsql data source underneath (e.g. for an ORM); calls on it bypass the guard.</summary>
-    public NpgsqlDataSource Inner => inner;
+    /// <summary>
+    /// The unguarded Npgsql data source underneath (e.g. for an ORM); calls on it bypass the guard. Read it when you use
+    /// it rather than keeping it: when a detected pooler needs other Npgsql settings (<see cref="DetectPoolerAsync"/>), it
+    /// is replaced once, and the old one no longer opens connections once this data source is disposed.
+    /// </summary>
+    public NpgsqlDataSource Inner => Volatile.Read(ref inner);
 
     /// <summary>The circuit breaker's state, failures and time to the next probe.</summary>
     public CircuitStatus Status => guard.Status;
@@ -191,7 +200,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         await using var connection = await probeSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT 1", connection);
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        ForgetHostStates(inner);
+        ForgetHostStates(Inner);
     }
 
     /// <inheritdoc />
@@ -203,11 +212,14 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         }
 
         pool.ConnectCreated -= OnConnectCreated;
+        await lifetime.CancelAsync().ConfigureAwait(false);
         await guard.DisposeAsync().ConfigureAwait(false);
         await alerts.DisposeAsync().ConfigureAwait(false);
-        await inner.DisposeAsync().ConfigureAwait(false);
+        await Inner.DisposeAsync().ConfigureAwait(false);
+        await DisposeRetiredAsync().ConfigureAwait(false);
         await probeSource.DisposeAsync().ConfigureAwait(false);
         pool.Dispose();
+        lifetime.Dispose();
     }
 
     private static NpgsqlPoolObserver.PoolState ObservePool(string baseName, bool explicitName)
@@ -272,11 +284,11 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         {
             // Npgsql remembers each host's role for Host Recheck Seconds (10 s): a promoted standby would be skipped that
             // long. Forget it, so the retry looks at every host again.
-            ForgetHostStates(inner);
+            ForgetHostStates(Inner);
             if (failure.SqlState == "25006")
             {
                 // The pooled connections lead to a read-only server: none of them can write.
-                inner.Clear();
+                Inner.Clear();
             }
         }
     }

@@ -2,6 +2,7 @@ using Holdfast.Capacity;
 using Holdfast.Configuration;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
+using Holdfast.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -35,7 +36,7 @@ public sealed class HoldfastDataSourceBuilder
     /// <summary>
     /// Starts from configuration: the endpoint (ConnectionStrings:Database, DATABASE_URL, POSTGRES_*), the
     /// environment's timeouts with <c>Holdfast:Timeouts</c> overrides, <c>Holdfast:Pressure</c> indicators, and the pool
-    /// size <c>Holdfast:Pool:MaxSize</c>.
+    /// size <c>Holdfast:Pool:MaxSize</c>, and the pooler mode <c>Holdfast:Pooler:Mode</c>.
     /// </summary>
     /// <param name="configuration">The configuration.</param>
     /// <exception cref="HoldfastConfigurationException">The endpoint or timeouts are missing or malformed.</exception>
@@ -44,6 +45,7 @@ public sealed class HoldfastDataSourceBuilder
     {
         options.Timeouts = HoldfastTimeouts.Resolve(configuration, Endpoint);
         options.Pressure = PressureIndicators.From(configuration);
+        options.Pooler = PoolerSettings.ModeFrom(configuration);
         var pool = CapacitySettings.Resolve(configuration, Endpoint).PoolSize;
         if (pool.Source == CapacitySettings.PoolSizeKey)
         {

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
+using Holdfast.Topology;
 using Microsoft.Extensions.Logging;
 
 namespace Holdfast.Resilience;
@@ -31,6 +32,14 @@ public sealed class HoldfastDataSourceOptions
     /// (<c>Holdfast:Timeouts:Operation</c>: 5 s in development, 8 s in staging, 15 s in production).
     /// </summary>
     public TimeSpan? OperationBudget { get; set; }
+
+    /// <summary>
+    /// What to assume about a connection pooler in front of PostgreSQL (<c>Holdfast:Pooler:Mode</c>). <see cref="PoolerMode.Auto"/>
+    /// (the default) detects one after the first successful open and, under transaction pooling, turns off Npgsql's
+    /// automatic preparation and reset on close; <see cref="PoolerMode.Transaction"/> does so from the start;
+    /// <see cref="PoolerMode.None"/> keeps every setting as given (a pooler that tracks prepared statements).
+    /// </summary>
+    public PoolerMode Pooler { get; set; } = PoolerMode.Auto;
 
     /// <summary>The per-attempt connect timeouts.</summary>
     public AttemptTimeoutOptions AttemptTimeout { get; } = new();

@@ -29,4 +29,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Database call on {Source} failed: {Kind}. {Diagnosis}")]
     public static partial void CallFailed(ILogger logger, string source, FailureKind kind, string diagnosis);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "{Source} connects through {Pooler}: {Action}. Found: {Evidence}")]
+    public static partial void PoolerFound(ILogger logger, string source, string pooler, string action, string evidence);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{Source} could not tell whether a pooler is in front of the database ({Error}: {Message}); it tries again after the next successful open")]
+    public static partial void PoolerDetectionFailed(ILogger logger, string source, string error, string message);
 }

@@ -49,6 +49,7 @@ internal sealed class DatabasePhase : IStartupPhase
                 await using var connection = await context.DataSource.OpenConnectionAsync(remaining, cancellationToken).ConfigureAwait(false);
                 await using var command = new NpgsqlCommand("SELECT 1", connection);
                 await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                await AdaptToPoolerAsync(context, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (DatabaseUnavailableException unavailable) when (!cancellationToken.IsCancellationRequested)
@@ -70,6 +71,22 @@ internal sealed class DatabasePhase : IStartupPhase
             {
                 throw last;
             }
+        }
+    }
+
+    /// <summary>
+    /// A pooler in front is found (and adapted to) before the service is ready, so no request runs with settings that
+    /// break under it. A detection that fails does not fail the start: it is logged and tried again later.
+    /// </summary>
+    private static async Task AdaptToPoolerAsync(StartupPhaseContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await context.DataSource.DetectPoolerAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // Logged by the data source.
         }
     }
 

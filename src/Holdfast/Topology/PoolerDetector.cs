@@ -1,0 +1,115 @@
+using System.Globalization;
+using Npgsql;
+
+namespace Holdfast.Topology;
+
+/// <summary>
+/// Finds a connection pooler between the client and PostgreSQL, and its mode, with three short looks:
+/// <list type="number">
+/// <item>Presence: a pooler (PgBouncer, Odyssey, PgCat, RDS Proxy, Cloud SQL managed pooling) hands the client a backend
+/// key of its own, so the process id the connection was given differs from the server's <c>pg_backend_pid()</c>; a plain
+/// TCP proxy passes the key through.</item>
+/// <item>Which: PgBouncer answers a connection to its virtual database <c>pgbouncer</c> itself, with "not allowed" (08P01)
+/// for an ordinary user or with <c>server_version</c> "1.18.0/bouncer" for its admin and stats users; PostgreSQL
+/// would say the database does not exist.</item>
+/// <item>Mode: while the first client is idle, a second client opens a transaction and reads its backend pid. Under
+/// transaction pooling it gets the first client's server connection (PgBouncer reuses the most recent one); under session
+/// pooling it cannot, the first client owns it; statement pooling refuses the transaction block.</item>
+/// </list>
+/// Each look uses its own unpooled connection; nothing is changed on the server.
+/// </summary>
+public static class PoolerDetector
+{
+    private const string AdminDatabase = "pgbouncer";
+
+    /// <summary>Looks for a pooler on the path <paramref name="connectionString"/> leads to.</summary>
+    /// <param name="connectionString">An Npgsql connection string (with its password; it is not displayed).</param>
+    /// <param name="timeout">The most the whole detection may take.</param>
+    /// <param name="cancellationToken">Cancels it.</param>
+    /// <exception cref="NpgsqlException">The first connection could not be opened.</exception>
+    public static async Task<PoolerInfo> DetectAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var settings = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false,
+            Timeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),
+            Multiplexing = false,
+        };
+
+        await using var first = new NpgsqlConnection(settings.ConnectionString);
+        await first.OpenAsync(deadline.Token).ConfigureAwait(false);
+        var serverPid = await BackendPidAsync(first, deadline.Token).ConfigureAwait(false);
+        if (serverPid == first.ProcessID)
+        {
+            return PoolerInfo.NotPresent(
+                $"the connection was given the server's own backend id (pid {serverPid.ToString(CultureInfo.InvariantCulture)}): nothing multiplexes it");
+        }
+
+        var presence = $"the connection was given backend id {first.ProcessID.ToString(CultureInfo.InvariantCulture)}, the server says pid " +
+                       $"{serverPid.ToString(CultureInfo.InvariantCulture)}: a pooler hands out keys of its own";
+        var (name, version, identity) = await IdentifyAsync(settings, deadline.Token).ConfigureAwait(false);
+        var (mode, modeEvidence) = await ProbeModeAsync(settings, serverPid, deadline.Token).ConfigureAwait(false);
+        return new PoolerInfo(present: true, name, version, mode, $"{presence}; {identity}; {modeEvidence}");
+    }
+
+    private static async Task<(string? Name, string? Version, string Evidence)> IdentifyAsync(NpgsqlConnectionStringBuilder settings, CancellationToken cancellationToken)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Database = AdminDatabase };
+        var builder = new NpgsqlDataSourceBuilder(admin.ConnectionString);
+        builder.ConfigureTypeLoading(t => t.EnableTypeLoading(false));
+        await using var source = builder.Build();
+        try
+        {
+            await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var serverVersion = connection.PostgresParameters.GetValueOrDefault("server_version") ?? "";
+            return serverVersion.EndsWith("/bouncer", StringComparison.Ordinal)
+                ? ("PgBouncer", serverVersion[..^"/bouncer".Length], $"its admin console answered as PgBouncer {serverVersion}")
+                : (null, null, $"a database named {AdminDatabase} answered (server_version {serverVersion}), not PgBouncer's console");
+        }
+        catch (PostgresException ex) when (ex.SqlState == "08P01" && ex.MessageText.Contains("not allowed", StringComparison.Ordinal))
+        {
+            return ("PgBouncer", null, $"PgBouncer's admin console refused this user ('not allowed'; add it to stats_users to let {nameof(PoolerDetector)} read the version)");
+        }
+        catch (PostgresException ex)
+        {
+            return (null, null, $"not PgBouncer: the '{AdminDatabase}' database is the server's ({ex.SqlState})");
+        }
+        catch (NpgsqlException ex)
+        {
+            return (null, null, $"could not ask for PgBouncer's admin console ({ex.Message})");
+        }
+    }
+
+    private static async Task<(PoolingMode Mode, string Evidence)> ProbeModeAsync(NpgsqlConnectionStringBuilder settings, int firstServerPid, CancellationToken cancellationToken)
+    {
+        var second = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { CommandTimeout = 2 };
+        await using var connection = new NpgsqlConnection(second.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var pid = await BackendPidAsync(connection, cancellationToken).ConfigureAwait(false);
+            return pid == firstServerPid
+                ? (PoolingMode.Transaction, "a second client's transaction ran on the first client's server connection while the first was connected: transaction pooling")
+                : (PoolingMode.Session, "a second client got a server connection of its own while the first held its one: session pooling");
+        }
+        catch (PostgresException ex) when (ex.MessageText.Contains("statement pool", StringComparison.OrdinalIgnoreCase) ||
+                                           ex.MessageText.Contains("transaction blocks not allowed", StringComparison.OrdinalIgnoreCase))
+        {
+            return (PoolingMode.Statement, $"a transaction block was refused ('{ex.MessageText}'): statement pooling");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            return (PoolingMode.Unknown, $"the mode probe did not finish ({ex.GetType().Name}): the pooler's pool may be full");
+        }
+    }
+
+    private static async Task<int> BackendPidAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+}
