@@ -1,5 +1,6 @@
 using Holdfast.Faults;
 using Holdfast.Resilience;
+using Holdfast.Topology;
 using Npgsql;
 
 namespace Holdfast.AspNetCore.Health;
@@ -9,7 +10,8 @@ namespace Holdfast.AspNetCore.Health;
 /// <see cref="HealthProbeOptions.MaxConnections"/> connections) and <c>SELECT 1</c>, within the health-check timeout.
 /// Any number of concurrent callers share one probe in flight and its result for <see cref="HealthProbeOptions.CacheDuration"/>;
 /// the probe's connection is disposed with <c>await using</c>, never closed while in use. A successful probe while the
-/// guarded data source's circuit is open closes it: the database answers again, so service follows it back now.
+/// guarded data source's circuit is open closes it: the database answers again, so service follows it back now. With
+/// several hosts, each is also probed on its own (role, replication lag) for <c>/health</c>.
 /// </summary>
 internal sealed class DatabaseProbe : IAsyncDisposable
 {
@@ -66,6 +68,10 @@ internal sealed class DatabaseProbe : IAsyncDisposable
         var started = time.GetTimestamp();
         var timeout = dataSource.EffectiveTimeouts.HealthCheck;
         DatabaseProbeResult result;
+        // Several hosts: each is also looked at on its own (one unpooled connection per host, once per cache period).
+        var hosts = dataSource.Endpoint.IsMultiHost
+            ? HostProbe.ProbeAsync(dataSource.Endpoint, timeout, ApplicationName(dataSource))
+            : Task.FromResult<IReadOnlyList<HostState>>([]);
         try
         {
             using var deadline = new CancellationTokenSource(timeout, time);
@@ -86,6 +92,11 @@ internal sealed class DatabaseProbe : IAsyncDisposable
             result = new DatabaseProbeResult(false, time.GetElapsedTime(started), time.GetUtcNow(), failure);
         }
 
+        if (dataSource.Endpoint.IsMultiHost)
+        {
+            result = result with { Hosts = await hosts.ConfigureAwait(false) };
+        }
+
         Interlocked.Exchange(ref completedAt, time.GetTimestamp());
         return result;
     }
@@ -94,6 +105,12 @@ internal sealed class DatabaseProbe : IAsyncDisposable
     {
         // Npgsql cannot cancel a connect during start-up and authentication: the probe ends at its deadline anyway, and
         // a connection that arrives later is disposed, not leaked.
+        if (healthSource is NpgsqlMultiHostDataSource multiHost)
+        {
+            // Npgsql would trust each host's remembered role for Host Recheck Seconds: a promoted standby must count now.
+            multiHost.ClearDatabaseStates();
+        }
+
         var connection = await AbandonableOpen.WaitAsync(healthSource.OpenConnectionAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {

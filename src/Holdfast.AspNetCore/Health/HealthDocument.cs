@@ -17,7 +17,9 @@ internal sealed record HealthDocument(
     PoolUsage Pool,
     ProbeSection? Database,
     IReadOnlyList<AlertSection> Alerts,
-    TrendSection Trend)
+    TrendSection Trend,
+    IReadOnlyList<HostSection>? Hosts,
+    PoolerSection? Pooler)
 {
     public static HealthDocument Create(string status, IReadOnlyDictionary<string, string> checks, StartupOrchestrator startup,
         HoldfastDataSource dataSource, DatabaseProbeResult? probe)
@@ -42,7 +44,14 @@ internal sealed record HealthDocument(
             dataSource.PoolUsage,
             probe is null ? null : new ProbeSection(probe.Answers, Math.Round(probe.Latency.TotalMilliseconds, 1), probe.CheckedAt, probe.Failure?.Kind.ToString()),
             [.. dataSource.ActiveAlerts.Select(a => new AlertSection(a.Rule, a.Level.ToString(), a.Value.TotalSeconds, a.Threshold.TotalSeconds, a.At))],
-            new TrendSection(trend.Direction.ToString(), trend.P95Ratio, trend.Recent.Count, trend.Baseline.Count, trend.RecentFailures, trend.BaselineFailures));
+            new TrendSection(trend.Direction.ToString(), trend.P95Ratio, trend.Recent.Count, trend.Baseline.Count, trend.RecentFailures, trend.BaselineFailures),
+            probe?.Hosts is { Count: > 0 } hosts
+                ? [.. hosts.Select(h => new HostSection(h.Host.ToString(), h.Role.ToString(), Math.Round(h.Latency.TotalMilliseconds, 1),
+                    h.ReplayLagBytes, h.LastReplayAge is { } age ? Math.Round(age.TotalSeconds, 1) : null, h.Failure?.Kind.ToString()))]
+                : null,
+            dataSource.Pooler is { } pooler
+                ? new PoolerSection(pooler.Present, pooler.Name, pooler.Version, pooler.Mode.ToString(), pooler.Evidence)
+                : null);
     }
 
     private static double Ms(TimeSpan value) => Math.Round(value.TotalMilliseconds, 2);
@@ -69,3 +78,7 @@ internal sealed record ProbeSection(bool Answers, double LatencyMs, DateTimeOffs
 internal sealed record AlertSection(string Rule, string Level, double ValueSeconds, double ThresholdSeconds, DateTimeOffset At);
 
 internal sealed record TrendSection(string Direction, double? P95Ratio, long RecentSamples, long BaselineSamples, long RecentFailures, long BaselineFailures);
+
+internal sealed record HostSection(string Host, string Role, double LatencyMs, long? ReplayLagBytes, double? LastReplayAgeSeconds, string? FailureKind);
+
+internal sealed record PoolerSection(bool Present, string? Name, string? Version, string Mode, string Evidence);

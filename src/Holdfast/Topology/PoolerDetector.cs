@@ -12,9 +12,9 @@ namespace Holdfast.Topology;
 /// <item>Which: PgBouncer answers a connection to its virtual database <c>pgbouncer</c> itself, with "not allowed" (08P01)
 /// for an ordinary user or with <c>server_version</c> "1.18.0/bouncer" for its admin and stats users; PostgreSQL
 /// would say the database does not exist.</item>
-/// <item>Mode: while the first client is idle, a second client opens a transaction and reads its backend pid. Under
-/// transaction pooling it gets the first client's server connection (PgBouncer reuses the most recent one); under session
-/// pooling it cannot, the first client owns it; statement pooling refuses the transaction block.</item>
+/// <item>Mode: two clients each hold a transaction, commit, and the first reads its backend pid again. Under session
+/// pooling it never changes (the client owns its server connection); under transaction pooling it does; statement
+/// pooling refuses the transaction block.</item>
 /// </list>
 /// Each look uses its own unpooled connection; nothing is changed on the server.
 /// </summary>
@@ -51,7 +51,7 @@ public static class PoolerDetector
         var presence = $"the connection was given backend id {first.ProcessID.ToString(CultureInfo.InvariantCulture)}, the server says pid " +
                        $"{serverPid.ToString(CultureInfo.InvariantCulture)}: a pooler hands out keys of its own";
         var (name, version, identity) = await IdentifyAsync(settings, deadline.Token).ConfigureAwait(false);
-        var (mode, modeEvidence) = await ProbeModeAsync(settings, serverPid, deadline.Token).ConfigureAwait(false);
+        var (mode, modeEvidence) = await ProbeModeAsync(first, settings, deadline.Token).ConfigureAwait(false);
         return new PoolerInfo(present: true, name, version, mode, $"{presence}; {identity}; {modeEvidence}");
     }
 
@@ -83,18 +83,43 @@ public static class PoolerDetector
         }
     }
 
-    private static async Task<(PoolingMode Mode, string Evidence)> ProbeModeAsync(NpgsqlConnectionStringBuilder settings, int firstServerPid, CancellationToken cancellationToken)
+    /// <summary>
+    /// Both clients hold a transaction at once (two server connections), both commit, and the first asks for its backend
+    /// again. Under session pooling its server connection is its own for life: the pid never changes. Under transaction
+    /// pooling it gets whichever is free, usually the other's: the pid changes. The commit order alternates between
+    /// rounds, so a pooler that reuses the most recent connection and one that reuses the oldest are both caught; other
+    /// traffic can hide a change in one round, hardly in three.
+    /// </summary>
+    private static async Task<(PoolingMode Mode, string Evidence)> ProbeModeAsync(NpgsqlConnection first, NpgsqlConnectionStringBuilder settings,
+        CancellationToken cancellationToken)
     {
-        var second = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { CommandTimeout = 2 };
-        await using var connection = new NpgsqlConnection(second.ConnectionString);
+        const int Rounds = 3;
+        var secondSettings = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { CommandTimeout = 2 };
+        await using var second = new NpgsqlConnection(secondSettings.ConnectionString);
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var pid = await BackendPidAsync(connection, cancellationToken).ConfigureAwait(false);
-            return pid == firstServerPid
-                ? (PoolingMode.Transaction, "a second client's transaction ran on the first client's server connection while the first was connected: transaction pooling")
-                : (PoolingMode.Session, "a second client got a server connection of its own while the first held its one: session pooling");
+            await second.OpenAsync(cancellationToken).ConfigureAwait(false);
+            for (var round = 0; round < Rounds; round++)
+            {
+                var firstTransaction = await first.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                var held = await BackendPidAsync(first, cancellationToken).ConfigureAwait(false);
+                var secondTransaction = await second.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await BackendPidAsync(second, cancellationToken).ConfigureAwait(false);
+                var (commitFirst, commitSecond) = round % 2 == 0 ? (firstTransaction, secondTransaction) : (secondTransaction, firstTransaction);
+                await commitFirst.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await commitSecond.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await firstTransaction.DisposeAsync().ConfigureAwait(false);
+                await secondTransaction.DisposeAsync().ConfigureAwait(false);
+                var now = await BackendPidAsync(first, cancellationToken).ConfigureAwait(false);
+                if (now != held)
+                {
+                    return (PoolingMode.Transaction,
+                        $"the first client's backend changed between two transactions (pid {held.ToString(CultureInfo.InvariantCulture)}, then " +
+                        $"{now.ToString(CultureInfo.InvariantCulture)}) while it stayed connected: transaction pooling");
+                }
+            }
+
+            return (PoolingMode.Session, $"the first client kept its server connection across {Rounds} rounds of transactions beside a second client: session pooling");
         }
         catch (PostgresException ex) when (ex.MessageText.Contains("statement pool", StringComparison.OrdinalIgnoreCase) ||
                                            ex.MessageText.Contains("transaction blocks not allowed", StringComparison.OrdinalIgnoreCase))

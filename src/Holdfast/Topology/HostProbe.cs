@@ -1,0 +1,64 @@
+using Holdfast.Configuration;
+using Holdfast.Faults;
+using Npgsql;
+
+namespace Holdfast.Topology;
+
+/// <summary>
+/// Looks at every host of an endpoint on its own: one unpooled connection each, in parallel, whatever
+/// <c>target_session_attrs</c> asks for, reading <c>pg_is_in_recovery()</c> and, on a standby, how far replay is behind
+/// (functions any role may call). For <c>holdfast doctor</c> and <c>/health</c>.
+/// </summary>
+public static class HostProbe
+{
+    private const string Query =
+        "SELECT pg_is_in_recovery(), " +
+        "CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint END, " +
+        "CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END";
+
+    /// <summary>Probes each host of <paramref name="endpoint"/>.</summary>
+    /// <param name="endpoint">The endpoint.</param>
+    /// <param name="timeout">The most each host may take.</param>
+    /// <param name="applicationName">The application name of the probe connections; the endpoint's when null.</param>
+    /// <param name="cancellationToken">Cancels it.</param>
+    public static async Task<IReadOnlyList<HostState>> ProbeAsync(DatabaseEndpoint endpoint, TimeSpan timeout, string? applicationName = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return await Task.WhenAll(endpoint.Hosts.Select(h => ProbeHostAsync(endpoint, h, timeout, applicationName, cancellationToken))).ConfigureAwait(false);
+    }
+
+    private static async Task<HostState> ProbeHostAsync(DatabaseEndpoint endpoint, DatabaseHost host, TimeSpan timeout, string? applicationName,
+        CancellationToken cancellationToken)
+    {
+        var settings = endpoint.ToConnectionStringBuilder(applicationName);
+        settings.Host = host.Host;
+        settings.Port = host.Port;
+        settings.TargetSessionAttributes = null;
+        settings.Pooling = false;
+        settings.Timeout = DatabaseEndpoint.ToNpgsqlTimeoutSeconds(timeout);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await using var connection = new NpgsqlConnection(settings.ConnectionString);
+            await connection.OpenAsync(deadline.Token).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(Query, connection);
+            await using var reader = await command.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
+            await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+            var standby = reader.GetBoolean(0);
+            long? lag = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+            TimeSpan? age = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
+            return new HostState(host, standby ? HostRole.Standby : HostRole.Primary, System.Diagnostics.Stopwatch.GetElapsedTime(started), lag, age, null);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException &&
+                                   !cancellationToken.IsCancellationRequested)
+        {
+            var failure = ex is OperationCanceledException or TimeoutException
+                ? FailureClassifier.FromKind(FailureKind.Timeout, $"no answer from {host} within {timeout.TotalSeconds:0.###} s", endpoint)
+                : FailureClassifier.Classify(ex, endpoint);
+            return new HostState(host, HostRole.Unreachable, System.Diagnostics.Stopwatch.GetElapsedTime(started), null, null, failure);
+        }
+    }
+}
