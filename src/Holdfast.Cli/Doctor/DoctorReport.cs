@@ -3,6 +3,7 @@ using Holdfast.Configuration;
 using Holdfast.Faults;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
+using Holdfast.Topology;
 
 namespace Holdfast.Cli.Doctor;
 
@@ -15,8 +16,23 @@ internal sealed record DoctorReport(
     double StageTimeoutMs,
     IReadOnlyList<StageResult> Stages,
     ServerFacts? Server,
+    PoolerReport? Pooler,
+    IReadOnlyList<HostReport>? Hosts,
     ConnectsInfo? Connects,
     Verdict Verdict);
+
+/// <summary>What sits between the client and PostgreSQL, as the server-facts stage found it.</summary>
+internal sealed record PoolerReport(bool Present, string? Name, string? Version, string Mode, string Evidence)
+{
+    public static PoolerReport From(PoolerInfo info) => new(info.Present, info.Name, info.Version, info.Mode.ToString(), info.Evidence);
+}
+
+/// <summary>One host of a multi-host endpoint, probed on its own.</summary>
+internal sealed record HostReport(string Host, string Role, double LatencyMs, long? ReplayLagBytes, double? LastReplayAgeSeconds, DatabaseFailure? Failure)
+{
+    public static HostReport From(HostState state) => new(state.Host.ToString(), state.Role.ToString(), CliJson.Milliseconds(state.Latency),
+        state.ReplayLagBytes, state.LastReplayAge?.TotalSeconds, state.Failure);
+}
 
 /// <summary>The endpoint as found, redacted.</summary>
 internal sealed record EndpointInfo(

@@ -1,6 +1,7 @@
 using Holdfast.Configuration;
 using Holdfast.Resilience;
 using Holdfast.Timeouts;
+using Holdfast.Topology;
 using Npgsql;
 
 namespace Holdfast.Cli.Doctor;
@@ -25,8 +26,52 @@ internal sealed partial class DoctorRunner
         server = await ServerFacts.ReadAsync(connection, cancellationToken);
         var usable = server.MaxConnections - server.ReservedConnections;
         var crowded = usable > 0 && server.ConnectionsInUse >= usable * 0.8;
-        return new StageOutcome(server.Describe() + (crowded ? $"; {server.ConnectionsInUse} of {usable} usable slots are taken" : ""),
+        var between = await DetectPoolerAsync(cancellationToken);
+        return new StageOutcome(server.Describe() + "; " + between + (crowded ? $"; {server.ConnectionsInUse} of {usable} usable slots are taken" : ""),
             crowded ? StageStatus.Warning : StageStatus.Ok);
+    }
+
+    /// <summary>Names a pooler in front (and its mode), or says there is none; a detection that fails is said, not fatal.</summary>
+    private async Task<string> DetectPoolerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var info = await PoolerDetector.DetectAsync(PhysicalConnectionString(endpoint!), stageTimeout, cancellationToken);
+            pooler = PoolerReport.From(info);
+            return info.Present
+                ? $"behind {info} (found by its backend keys; Holdfast:Pooler:Mode Auto turns off automatic preparation and reset on close " +
+                  "under transaction pooling; max_connections above is the server's, the pooler's own limits apply to clients)"
+                : "no pooler in between";
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return $"could not tell whether a pooler is in between ({ex.GetType().Name})";
+        }
+    }
+
+    /// <summary>Each host of a multi-host endpoint on its own: reachable, primary or standby, replication lag.</summary>
+    private async Task<StageOutcome> WalkHostsAsync(DatabaseEndpoint target, CancellationToken cancellationToken)
+    {
+        var states = await HostProbe.ProbeAsync(target, stageTimeout, "holdfast-doctor", cancellationToken);
+        hosts = [.. states.Select(HostReport.From)];
+        var detail = string.Join("; ", states.Select(s => s.ToString())) + $" (target_session_attrs={target.TargetSessionAttributes})";
+        var primaries = states.Count(s => s.Role == HostRole.Primary);
+        var notes = new List<string>();
+        if (states.Any(s => s.Role == HostRole.Unreachable))
+        {
+            notes.Add("a host is unreachable: a failover has fewer places to go");
+        }
+
+        if (primaries == 0)
+        {
+            notes.Add("no host is a primary: writes fail until a standby is promoted");
+        }
+        else if (primaries > 1)
+        {
+            notes.Add("more than one host is a primary: a split brain, or an old primary that was never turned into a standby");
+        }
+
+        return notes.Count == 0 ? new StageOutcome(detail) : new StageOutcome($"{detail}; {string.Join("; ", notes)}", StageStatus.Warning);
     }
 
     /// <summary>

@@ -19,6 +19,8 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
     private TimeSpan stageTimeout;
     private ServerFacts? server;
     private ConnectsInfo? connects;
+    private PoolerReport? pooler;
+    private IReadOnlyList<HostReport>? hosts;
 
     /// <summary>The connection the authentication stage opened; the first-query and server-facts stages use it.</summary>
     private NpgsqlConnection? session;
@@ -37,7 +39,7 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
 
         return new DoctorReport(environment?.Environment.ToName() ?? "unknown", environment?.Source ?? "unknown",
             endpoint is null ? null : EndpointInfo.From(endpoint), timeouts is null ? [] : TimeoutInfo.From(timeouts),
-            Common.CliJson.Milliseconds(stageTimeout), stages, server, connects, Verdict.From(stages));
+            Common.CliJson.Milliseconds(stageTimeout), stages, server, pooler, hosts, connects, Verdict.From(stages));
     }
 
     private StageResult Parse()
@@ -80,6 +82,13 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
                 !await RunAsync(StageNames.FirstQuery, ct => FirstQueryAsync(session!, ct), cancellationToken, FailureOperation.Command) ||
                 !await RunAsync(StageNames.ServerFacts, ct => ReadServerFactsAsync(session!, ct), cancellationToken, FailureOperation.Command))
             {
+                if (target.IsMultiHost)
+                {
+                    // No host in the role asked for is exactly when each host's own answer matters: walk them anyway.
+                    SkipUntil(StageNames.Hosts, "an earlier stage failed");
+                    await RunAsync(StageNames.Hosts, ct => WalkHostsAsync(target, ct), cancellationToken);
+                }
+
                 SkipRemaining("an earlier stage failed");
                 return;
             }
@@ -90,6 +99,11 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
             {
                 await session.DisposeAsync();
             }
+        }
+
+        if (target.IsMultiHost)
+        {
+            await RunAsync(StageNames.Hosts, ct => WalkHostsAsync(target, ct), cancellationToken);
         }
 
         await RunAsync(StageNames.Connects, ct => TimedConnectsAsync(target, ct), cancellationToken, budget: stageTimeout * Math.Max(1, settings.Samples));
@@ -128,7 +142,16 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
 
     private void SkipRemaining(string reason)
     {
-        foreach (var name in StageNames.All.Skip(stages.Count))
+        foreach (var name in StageNames.For(endpoint?.IsMultiHost == true).Skip(stages.Count))
+        {
+            stages.Add(StageResult.Skipped(name, reason));
+        }
+    }
+
+    /// <summary>Marks the stages before <paramref name="next"/> that have not run as skipped.</summary>
+    private void SkipUntil(string next, string reason)
+    {
+        foreach (var name in StageNames.For(endpoint?.IsMultiHost == true).Skip(stages.Count).TakeWhile(n => n != next))
         {
             stages.Add(StageResult.Skipped(name, reason));
         }

@@ -11,7 +11,12 @@ internal static class StageNames
     public const string Authentication = "authentication";
     public const string FirstQuery = "first-query";
     public const string ServerFacts = "server-facts";
+    public const string Hosts = "hosts";
     public const string Connects = "connects";
 
     public static readonly string[] All = [Parse, Resolve, Tcp, Tls, Authentication, FirstQuery, ServerFacts, Connects];
+
+    /// <summary>The stages for an endpoint: with several hosts, a walk over every host comes before the timed connects.</summary>
+    public static IReadOnlyList<string> For(bool multiHost) =>
+        multiHost ? [Parse, Resolve, Tcp, Tls, Authentication, FirstQuery, ServerFacts, Hosts, Connects] : All;
 }

@@ -37,6 +37,8 @@ internal sealed class MonitorSession : IAsyncDisposable
             {
                 o.Name = name;
                 o.Recovery.Enabled = false;
+                // The monitor counts every connection it makes: no background pooler check (doctor names the pooler).
+                o.Pooler = Topology.PoolerMode.None;
             });
         builder.Npgsql.ConnectionStringBuilder.Pooling = false;
         builder.Npgsql.ConnectionStringBuilder.ApplicationName = "holdfast-monitor";

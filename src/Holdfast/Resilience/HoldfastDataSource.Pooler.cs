@@ -9,6 +9,9 @@ public sealed partial class HoldfastDataSource
     /// <summary>How long the one-time pooler detection may take.</summary>
     private static readonly TimeSpan PoolerDetectionTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The suffix of the application name the pooler check's connections carry.</summary>
+    public const string PoolerCheckSuffix = "-pooler-check";
+
     private readonly List<NpgsqlDataSource> retired = [];
     private Task<PoolerInfo>? poolerCheck;
     private PoolerInfo? pooler;
@@ -88,8 +91,10 @@ public sealed partial class HoldfastDataSource
     {
         try
         {
-            var info = await PoolerDetector.DetectAsync(npgsqlBuilder.ConnectionStringBuilder.ConnectionString, PoolerDetectionTimeout, lifetime.Token)
-                .ConfigureAwait(false);
+            // Its own application name: the check's connections are told apart from the pool's in pg_stat_activity.
+            var settings = new NpgsqlConnectionStringBuilder(npgsqlBuilder.ConnectionStringBuilder.ConnectionString);
+            settings.ApplicationName += PoolerCheckSuffix;
+            var info = await PoolerDetector.DetectAsync(settings.ConnectionString, PoolerDetectionTimeout, lifetime.Token).ConfigureAwait(false);
             AdaptTo(info);
             Volatile.Write(ref pooler, info);
             check.SetResult(info);
