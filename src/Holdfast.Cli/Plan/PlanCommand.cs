@@ -28,6 +28,10 @@ internal static class PlanCommand
         var overflow = Whole("--overflow", "Connections per instance beyond the pool (Holdfast's health probes 2 + recovery probe 1; default 3).");
         var fromServer = new Option<bool>("--from-server") { Description = "Read max_connections, superuser_reserved_connections and connections by application_name from the live server." };
         var applicationName = new Option<string?>("--application-name") { Description = "With --from-server: the service's application name; its connections (and -admin, -health) are not 'other clients'." };
+        var poolerPoolSize = Whole("--pooler-pool-size", "Behind a pooler: its server connections per database and user (PgBouncer's default_pool_size, default 20).");
+        var poolerClients = Whole("--pooler-max-client-conn", "Behind a pooler: the client connections one pooler accepts (PgBouncer's max_client_conn, default 100).");
+        var poolerDbConnections = Whole("--pooler-max-db-connections", "Behind a pooler: its cap on server connections per database (max_db_connections; 0, the default, is none).");
+        var poolers = Whole("--poolers", "Behind a pooler: pooler instances side by side (default 1).");
         var json = CliOptions.JsonFlag();
         var command = new Command("plan",
             "Size the per-instance pool: instances x (pool + overflow) must stay within (max_connections - reserved - other clients) x margin, " +
@@ -35,9 +39,13 @@ internal static class PlanCommand
             "Examples:\n" +
             "  holdfast plan --max-connections 100 --instances 4\n" +
             "  holdfast plan --max-connections 500 --instances 20 --reserved 3 --other-clients 10 --margin 0.8 --rollout-overlap 2\n" +
-            "  holdfast plan --from-server --instances 6 --application-name orders-api --json")
+            "  holdfast plan --from-server --instances 6 --application-name orders-api --json\n" +
+            "  holdfast plan --max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 1000\n\n" +
+            "Behind a pooler (any --pooler-* option or --poolers), the pools are the pooler's clients: they must fit its " +
+            "max_client_conn, and the pooler's own server connections must fit the server's budget.")
         {
-            maxConnections, instances, reserved, otherClients, margin, overlap, overflow, fromServer, applicationName, json,
+            maxConnections, instances, reserved, otherClients, margin, overlap, overflow, fromServer, applicationName,
+            poolerPoolSize, poolerClients, poolerDbConnections, poolers, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -72,10 +80,30 @@ internal static class PlanCommand
                 return ExitCodes.InvalidConfiguration;
             }
 
-            var plan = PoolPlanner.Plan(inputs);
+            PoolerCapacity? pooler = null;
+            if (parse.GetValue(poolerPoolSize) is not null || parse.GetValue(poolerClients) is not null ||
+                parse.GetValue(poolerDbConnections) is not null || parse.GetValue(poolers) is not null)
+            {
+                pooler = new PoolerCapacity(
+                    parse.GetValue(poolerPoolSize) ?? PoolerCapacity.PgBouncerDefaultPoolSize,
+                    parse.GetValue(poolerClients) ?? PoolerCapacity.PgBouncerMaxClientConnections,
+                    parse.GetValue(poolerDbConnections) ?? 0,
+                    parse.GetValue(poolers) ?? 1);
+                if (pooler.Problems() is { Count: > 0 } poolerProblems)
+                {
+                    foreach (var problem in poolerProblems)
+                    {
+                        console.WriteError(problem);
+                    }
+
+                    return ExitCodes.InvalidConfiguration;
+                }
+            }
+
+            var plan = pooler is null ? PoolPlanner.Plan(inputs) : PoolPlanner.Plan(inputs, pooler);
             if (parse.GetValue(json))
             {
-                console.Output.WriteLine(CliJson.Serialize(new { plan.Fits, plan.PoolSize, plan.Verdict, plan.Inputs, plan.Usable, plan.Budget, plan.InstancesAtOnce, plan.PerInstance, plan.Total, plan.Steps, Server = server }));
+                console.Output.WriteLine(CliJson.Serialize(new { plan.Fits, plan.PoolSize, plan.Verdict, plan.Inputs, Pooler = pooler, plan.Usable, plan.Budget, plan.InstancesAtOnce, plan.PerInstance, plan.Total, plan.Steps, Server = server }));
             }
             else
             {

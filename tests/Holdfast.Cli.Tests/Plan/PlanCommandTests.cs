@@ -23,6 +23,12 @@ public sealed class PlanCommandTests
         { "--max-connections 20 --instances 10", false, 0, 13 },
         { "--max-connections 10 --instances 1 --other-clients 8", false, 0, 0 },
         { "--max-connections 3 --instances 1", false, 0, 0 },
+        // Behind a pooler: the pools are the pooler's clients; the pooler's server connections must fit the budget.
+        { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 1000", true, 17, 77 },
+        { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 500 --poolers 2", true, 17, 77 },
+        { "--max-connections 100 --instances 4 --pooler-pool-size 30 --pooler-max-db-connections 20 --poolers 3", true, 57, 77 },
+        { "--max-connections 50 --instances 4 --pooler-pool-size 60", false, 0, 37 },
+        { "--max-connections 100 --instances 40 --pooler-max-client-conn 100", false, 0, 77 },
     };
 
     [Theory]
@@ -36,9 +42,14 @@ public sealed class PlanCommandTests
         Assert.Equal(fits, json.RootElement.GetProperty("fits").GetBoolean());
         Assert.Equal(pool, json.RootElement.GetProperty("poolSize").GetInt32());
         Assert.Equal(budget, json.RootElement.GetProperty("budget").GetInt32());
-        if (fits)
+        if (fits && !arguments.Contains("--pooler", StringComparison.Ordinal))
         {
             Assert.True(json.RootElement.GetProperty("total").GetInt32() <= budget);
+        }
+        else if (fits)
+        {
+            // Behind a pooler the total is of client connections; the server side is the pooler's, within the budget.
+            Assert.Contains("server connections", json.RootElement.GetProperty("verdict").GetString(), StringComparison.Ordinal);
         }
         else
         {

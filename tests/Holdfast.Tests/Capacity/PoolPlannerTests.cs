@@ -23,6 +23,36 @@ public sealed class PoolPlannerTests
     }
 
     [Fact]
+    public void PlanBehindAPooler_SizesThePoolsByItsClientLimit_AndChecksItsServerConnectionsAgainstTheBudget()
+    {
+        var inputs = new CapacityInputs(MaxConnections: 100, Instances: 40, RolloutOverlap: 2);
+
+        var direct = PoolPlanner.Plan(inputs);
+        var pooled = PoolPlanner.Plan(inputs, new PoolerCapacity(DefaultPoolSize: 20, MaxClientConnections: 1000));
+        var tooManyServers = PoolPlanner.Plan(inputs, new PoolerCapacity(DefaultPoolSize: 30, Poolers: 3));
+        var capped = PoolPlanner.Plan(inputs, new PoolerCapacity(DefaultPoolSize: 30, MaxClientConnections: 1000, MaxDatabaseConnections: 25, Poolers: 3));
+
+        Assert.False(direct.Fits);
+        Assert.True(pooled.Fits, pooled.Verdict);
+        Assert.Equal(16, pooled.PoolSize);
+        Assert.Equal(42 * (16 + 3), pooled.Total);
+        Assert.Contains("pooler server connections = 1 pooler(s) x min(default_pool_size 20 x 1 database/user pair(s)) = 20", pooled.Steps);
+        Assert.False(tooManyServers.Fits);
+        Assert.Contains("Lower default_pool_size to 25", tooManyServers.Verdict, StringComparison.Ordinal);
+        Assert.True(capped.Fits, capped.Verdict);
+        Assert.Contains("at most 75 server connections", capped.Verdict, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlanBehindAPooler_HugeInputs_NeverOverflow()
+    {
+        var plan = PoolPlanner.Plan(new CapacityInputs(int.MaxValue, int.MaxValue), new PoolerCapacity(int.MaxValue, int.MaxValue, 0, int.MaxValue, int.MaxValue));
+
+        Assert.False(plan.Fits);
+        Assert.DoesNotContain(plan.Steps, step => step.Contains("= -", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Plan_CapsThePoolAtOneHundredAndSaysSo()
     {
         var plan = PoolPlanner.Plan(new CapacityInputs(1000, 1));
