@@ -1,6 +1,7 @@
 using Holdfast.Capacity;
 using Holdfast.Configuration;
 using Holdfast.Timeouts;
+using Holdfast.Topology;
 using Microsoft.Extensions.Configuration;
 
 namespace Holdfast.Cli.Validate;
@@ -60,6 +61,13 @@ internal sealed record ValidateReport(
         {
             rows.Add(new SettingRow($"{PressureIndicators.SectionName}:NetworkPathScaling", pressure.NetworkPathScaling ? "true" : "false", Source(configuration, "NetworkPathScaling"), "connection x1.5"));
             rows.Add(new SettingRow($"{PressureIndicators.SectionName}:DatabaseCapacity", pressure.DatabaseCapacity ? "true" : "false", Source(configuration, "DatabaseCapacity"), "initialization x1.2"));
+        }
+
+        if (Try(() => (object)PoolerSettings.ModeFrom(configuration)) is PoolerMode poolerMode)
+        {
+            rows.Add(new SettingRow(PoolerSettings.ModeKey, poolerMode.ToString(),
+                string.IsNullOrWhiteSpace(configuration[PoolerSettings.ModeKey]) ? "default" : WithOrigin(configuration, PoolerSettings.ModeKey),
+                "Auto, Transaction, Session or None"));
         }
 
         PoolPlan? plan = null;

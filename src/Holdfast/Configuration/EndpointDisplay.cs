@@ -38,6 +38,11 @@ internal static class EndpointDisplay
             query.Add("application_name=" + PercentEncoding.Encode(applicationName));
         }
 
+        if (endpoint.TargetSessionAttributes != "any")
+        {
+            query.Add("target_session_attrs=" + endpoint.TargetSessionAttributes);
+        }
+
         if (endpoint.ConnectTimeout is { } timeout)
         {
             query.Add($"connect_timeout={timeout.TotalSeconds:0}");

@@ -33,6 +33,7 @@ public sealed class DoctorTopologyTests(PostgresFixture fixture)
 
         await primary.StopAsync(ShutdownMode.Immediate, Ct);
         var failed = await CliProcess.RunAsync(["doctor"], Url(url));
+        TestContext.Current.TestOutputHelper?.WriteLine(failed.Stdout);
 
         Assert.True(failed.ExitCode == 3, failed.ToString());
         Assert.Contains("Failover", failed.Stdout, StringComparison.Ordinal);
@@ -48,6 +49,7 @@ public sealed class DoctorTopologyTests(PostgresFixture fixture)
         await using var bouncer = await LocalPgBouncer.CreateAsync(fixture.Postgres, cancellationToken: Ct);
 
         var human = await CliProcess.RunAsync(["doctor", "--samples", "1"], Url(bouncer.DatabaseUrl));
+        TestContext.Current.TestOutputHelper?.WriteLine(human.Stdout);
         var json = await CliProcess.RunAsync(["doctor", "--json", "--samples", "1"], Url(bouncer.DatabaseUrl));
 
         Assert.True(human.ExitCode == 0, human.ToString());
