@@ -62,14 +62,14 @@ public static class FailureClassifier
             // A host that refused for good (a wrong password on every host comes as that PostgresException alone) is what
             // to fix; every host failing the same way is that failure (all refused: the whole cluster is down); anything
             // else is hosts down or in the wrong role: a failover.
-            var kinds = HostOutcomes.Failures(noSuitableHost).Select(f => ClassifyKind(f, endpoint, operation)).ToList();
+            var failures = HostOutcomes.Failures(noSuitableHost);
+            var kinds = failures.Select(f => ClassifyKind(f, endpoint, operation)).ToList();
             if (kinds.FirstOrDefault(k => k.IsPermanent()) is var permanent && permanent.IsPermanent())
             {
                 return permanent;
             }
 
-            var everyHostFailed = kinds.Count > 0 && kinds.Count >= (endpoint?.Hosts.Count ?? kinds.Count);
-            return everyHostFailed && kinds.Distinct().Count() == 1 ? kinds[0] : FailureKind.Failover;
+            return HostOutcomes.EveryHostFailed(failures, endpoint) && kinds.Distinct().Count() == 1 ? kinds[0] : FailureKind.Failover;
         }
 
         if (Find<PostgresException>(exception) is { } postgres && FromSqlState(postgres) is { } serverKind)

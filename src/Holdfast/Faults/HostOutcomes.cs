@@ -13,6 +13,13 @@ internal static class HostOutcomes
     public static IReadOnlyList<Exception> Failures(NpgsqlException noSuitableHost) =>
         noSuitableHost.InnerException is AggregateException aggregate ? aggregate.InnerExceptions : [];
 
+    /// <summary>
+    /// True when every host of <paramref name="endpoint"/> has a failure of its own among <paramref name="failures"/> (Npgsql
+    /// may try a host twice, so counting failures is not enough); without an endpoint, when there is one per failure.
+    /// </summary>
+    public static bool EveryHostFailed(IReadOnlyList<Exception> failures, DatabaseEndpoint? endpoint) =>
+        failures.Count > 0 && (endpoint is null || endpoint.Hosts.All(h => failures.Any(f => f.Message.Contains(h.ToString(), StringComparison.Ordinal))));
+
     /// <summary>One sentence per host: what it answered, or that it was skipped.</summary>
     public static string Describe(Exception exception, DatabaseEndpoint? endpoint)
     {

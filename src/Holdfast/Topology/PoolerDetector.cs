@@ -22,6 +22,9 @@ public static class PoolerDetector
 {
     private const string AdminDatabase = "pgbouncer";
 
+    /// <summary>How long the mode probe may wait for the pooler to lend a second server connection.</summary>
+    private static readonly TimeSpan ModeProbeTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Looks for a pooler on the path <paramref name="connectionString"/> leads to.</summary>
     /// <param name="connectionString">An Npgsql connection string (with its password; it is not displayed).</param>
     /// <param name="timeout">The most the whole detection may take.</param>
@@ -37,6 +40,9 @@ public static class PoolerDetector
             Pooling = false,
             Timeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),
             Multiplexing = false,
+            // The probe's own statements repeat: automatic preparation would hit the very pooler it looks for.
+            MaxAutoPrepare = 0,
+            NoResetOnClose = true,
         };
 
         await using var first = new NpgsqlConnection(settings.ConnectionString);
@@ -93,9 +99,14 @@ public static class PoolerDetector
     private static async Task<(PoolingMode Mode, string Evidence)> ProbeModeAsync(NpgsqlConnection first, NpgsqlConnectionStringBuilder settings,
         CancellationToken cancellationToken)
     {
+        var outerToken = cancellationToken;
         const int Rounds = 3;
-        var secondSettings = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { CommandTimeout = 2 };
-        await using var second = new NpgsqlConnection(secondSettings.ConnectionString);
+        // A session pooler whose pool is full makes the second client wait for good: the probe gives up after a while
+        // (a loaded pooler may take seconds to open a server connection), and the mode is then unknown.
+        using var probeDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        probeDeadline.CancelAfter(ModeProbeTimeout);
+        cancellationToken = probeDeadline.Token;
+        await using var second = new NpgsqlConnection(settings.ConnectionString);
         try
         {
             await second.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -126,9 +137,9 @@ public static class PoolerDetector
         {
             return (PoolingMode.Statement, $"a transaction block was refused ('{ex.MessageText}'): statement pooling");
         }
-        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException && !outerToken.IsCancellationRequested)
         {
-            return (PoolingMode.Unknown, $"the mode probe did not finish ({ex.GetType().Name}): the pooler's pool may be full");
+            return (PoolingMode.Unknown, $"the mode probe did not finish ({ex.GetType().Name}: {ex.Message}): the pooler's pool may be full");
         }
     }
 

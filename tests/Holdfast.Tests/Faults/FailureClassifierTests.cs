@@ -97,6 +97,31 @@ public sealed class FailureClassifierTests
     }
 
     [Fact]
+    public void Classify_NoSuitableHost_OneHostRefusedTwice_TheOtherSkipped_IsStillAFailover()
+    {
+        // Npgsql's second pass tries a host again when it was not marked offline: two failures, one host.
+        var endpoint = DatabaseEndpoint.Parse("postgres://app:pw@10.0.0.1:5432,10.0.0.2:5433/app?target_session_attrs=primary");
+        var exception = new NpgsqlException("Unable to connect to a suitable host. Check inner exception for more details.",
+            new AggregateException(
+                new NpgsqlException("Failed to connect to 10.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused)),
+                new NpgsqlException("Failed to connect to 10.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused))));
+
+        Assert.Equal(FailureKind.Failover, FailureClassifier.ClassifyKind(exception, endpoint));
+    }
+
+    [Fact]
+    public void Classify_NoSuitableHost_EveryHostRefused_IsRefused()
+    {
+        var endpoint = DatabaseEndpoint.Parse("postgres://app:pw@10.0.0.1:5432,10.0.0.2:5433/app?target_session_attrs=primary");
+        var exception = new NpgsqlException("Unable to connect to a suitable host. Check inner exception for more details.",
+            new AggregateException(
+                new NpgsqlException("Failed to connect to 10.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused)),
+                new NpgsqlException("Failed to connect to 10.0.0.2:5433", new SocketException((int)SocketError.ConnectionRefused))));
+
+        Assert.Equal(FailureKind.Refused, FailureClassifier.ClassifyKind(exception, endpoint));
+    }
+
+    [Fact]
     public void Classify_NoSuitableHost_EveryHostSkipped_IsAFailover()
     {
         var endpoint = DatabaseEndpoint.Parse("postgres://app:pw@a:5432,b:5432/app?target_session_attrs=read-write");

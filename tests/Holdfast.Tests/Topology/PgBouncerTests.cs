@@ -24,8 +24,7 @@ public sealed class PgBouncerTests(PostgresFixture fixture)
         var pooler = await db.DetectPoolerAsync(Ct);
         var failures = await RunStatementsAsync(db, callers: 8, rounds: 40);
 
-        Assert.Equal("PgBouncer", pooler.Name);
-        Assert.Equal(PoolingMode.Transaction, pooler.Mode);
+        Assert.True(pooler is { Name: "PgBouncer", Mode: PoolingMode.Transaction }, pooler.Evidence);
         Assert.Same(pooler, db.Pooler);
         var settings = new NpgsqlConnectionStringBuilder(db.Inner.ConnectionString);
         Assert.Equal(0, settings.MaxAutoPrepare);
