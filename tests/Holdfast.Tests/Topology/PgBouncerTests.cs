@@ -85,6 +85,31 @@ public sealed class PgBouncerTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task DatabaseRestartBehindPgBouncer_UnderLoad_OnlyTransientFailures_AndServedSoonAfterTheStart()
+    {
+        await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: Ct);
+        await using var bouncer = await LocalPgBouncer.CreateAsync(postgres, cancellationToken: Ct);
+        var app = GuardedSources.NewApplicationName("bouncer-db-restart");
+        await using var db = Create(bouncer, app, PoolerMode.Auto);
+        await using var load = CallLoad.Start(db, callers: 16);
+        await load.WarmAsync();
+
+        var stoppedAt = load.Now;
+        await postgres.StopAsync(ShutdownMode.Fast, Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        await postgres.StartAsync(Ct);
+        var startedAt = load.Now;
+        var recovered = await load.FirstSuccessAfterAsync(startedAt, TimeSpan.FromSeconds(10));
+        await load.StopAsync();
+
+        var timeline = $"database down {(startedAt - stoppedAt).TotalSeconds:0.000} s behind PgBouncer, served {(recovered - startedAt).TotalSeconds:0.000} s after its start; " +
+                       $"calls: {load.Summary(stoppedAt)}";
+        TestContext.Current.TestOutputHelper?.WriteLine(timeline);
+        Assert.Empty(load.Unexpected());
+        Assert.True(recovered - startedAt < TimeSpan.FromSeconds(2.5), timeline);
+    }
+
+    [Fact]
     public async Task PauseAndResume_UnderLoad_CallsWaitOrFailTransiently_AndAllSucceedAfterTheResume()
     {
         await using var bouncer = await LocalPgBouncer.CreateAsync(fixture.Postgres, cancellationToken: Ct);
