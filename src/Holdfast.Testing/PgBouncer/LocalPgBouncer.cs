@@ -278,6 +278,7 @@ public sealed class LocalPgBouncer : IAsyncDisposable
             ["ignore_startup_parameters"] = "extra_float_digits",
             ["logfile"] = LogFile,
             ["pidfile"] = PidFile,
+            // PgBouncer waits server_login_retry (15 s by default) after a failed server login; 1 s finds a restarted server quickly.
             ["server_login_retry"] = "1",
         };
         foreach (var (key, value) in options.Settings)

@@ -18,7 +18,10 @@ public sealed class LocalPgBouncerOptions
     /// <summary>The TCP port on 127.0.0.1; 0 (the default) picks a free one.</summary>
     public int Port { get; set; }
 
-    /// <summary>Further <c>[pgbouncer]</c> settings, e.g. <c>["query_wait_timeout"] = "5"</c>.</summary>
+    /// <summary>
+    /// Further <c>[pgbouncer]</c> settings, e.g. <c>["query_wait_timeout"] = "5"</c>. The kit sets <c>server_login_retry</c>
+    /// to 1 s (PgBouncer's default is 15 s) so a restarted server is found quickly; set it here to test with the default.
+    /// </summary>
     public IDictionary<string, string> Settings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>The <c>pgbouncer</c> program. Default: <c>HOLDFAST_PGBOUNCER</c>, else <c>pgbouncer</c> on the PATH, else <c>/usr/sbin/pgbouncer</c>.</summary>
