@@ -19,16 +19,7 @@ public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
         await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["DATABASE_URL"] = Api.Url(postgres) });
         await service.WaitForAsync("/health/ready");
 
-        var email = $"ada-{Guid.NewGuid():N}@example.com";
-        Assert.Equal(HttpStatusCode.Created, (await service.Http.SignUpAsync(email)).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await service.Http.SignUpAsync(email)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await service.Http.SignInAsync(email, "wrong password")).StatusCode);
-        using var signIn = await service.Http.SignInAsync(email);
-        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
-        using var me = new HttpRequestMessage(HttpMethod.Get, "/me") { Headers = { { "Authorization", $"Bearer {await signIn.TokenAsync()}" } } };
-        using var account = await service.Http.SendAsync(me, Ct);
-        Assert.Equal(HttpStatusCode.OK, account.StatusCode);
-        Assert.Contains(email, await account.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        await service.Http.AssertAccountFlowWorksAsync();
 
         using var health = await service.Http.HealthAsync();
         var startup = health.RootElement.GetProperty("startup");

@@ -73,7 +73,7 @@ public sealed class TopologyTests(PostgresFixture fixture)
             ["HOLDFAST_ENVIRONMENT"] = "development",
         });
         await service.WaitForAsync("/health/ready");
-        await AccountFlowAsync(service);
+        await service.Http.AssertAccountFlowWorksAsync();
         using (var health = await service.Http.HealthAsync())
         {
             var phases = health.RootElement.GetProperty("startup").GetProperty("phases").EnumerateArray().ToList();
@@ -109,20 +109,6 @@ public sealed class TopologyTests(PostgresFixture fixture)
         Assert.All(load.Requests, r => Assert.True(r.Status is 200 or 503, $"{r.Name} answered {r.Status} after {r.Duration.TotalSeconds:0.000} s; {timeline}"));
         Assert.True(afterRestart - restartedAt < TimeSpan.FromSeconds(2), timeline);
         Assert.True(afterResume - resumedAt < TimeSpan.FromSeconds(1), timeline);
-    }
-
-    private static async Task AccountFlowAsync(ServiceProcess service)
-    {
-        var email = $"ada-{Guid.NewGuid():N}@example.com";
-        Assert.Equal(HttpStatusCode.Created, (await service.Http.SignUpAsync(email)).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await service.Http.SignUpAsync(email)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await service.Http.SignInAsync(email, "wrong password")).StatusCode);
-        using var signIn = await service.Http.SignInAsync(email);
-        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
-        using var me = new HttpRequestMessage(HttpMethod.Get, "/me") { Headers = { { "Authorization", $"Bearer {await signIn.TokenAsync()}" } } };
-        using var account = await service.Http.SendAsync(me, Ct);
-        Assert.Equal(HttpStatusCode.OK, account.StatusCode);
-        Assert.Contains(email, await account.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     private static async Task<string> ReadyWithAccountAsync(ServiceProcess service)

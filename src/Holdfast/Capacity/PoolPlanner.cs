@@ -23,10 +23,7 @@ public static class PoolPlanner
         }
 
         var steps = new List<string>();
-        var usable = inputs.MaxConnections - inputs.Reserved - inputs.OtherClients;
-        steps.Add($"usable = max_connections {inputs.MaxConnections} - reserved {inputs.Reserved} - other clients {inputs.OtherClients} = {usable}");
-        var budget = Budget(usable, inputs.SafetyMargin);
-        steps.Add($"budget = floor({usable} x margin {Format(inputs.SafetyMargin)}) = {budget}");
+        var (usable, budget) = ServerBudget(inputs, steps);
         var atOnce = inputs.Instances + inputs.RolloutOverlap;
         steps.Add($"instances at once = {inputs.Instances} + {inputs.RolloutOverlap} during rollout = {atOnce}");
         var perInstance = budget / atOnce;
@@ -78,10 +75,7 @@ public static class PoolPlanner
         }
 
         var steps = new List<string>();
-        var usable = inputs.MaxConnections - inputs.Reserved - inputs.OtherClients;
-        steps.Add($"usable = max_connections {inputs.MaxConnections} - reserved {inputs.Reserved} - other clients {inputs.OtherClients} = {usable}");
-        var budget = Budget(usable, inputs.SafetyMargin);
-        steps.Add($"budget = floor({usable} x margin {Format(inputs.SafetyMargin)}) = {budget}");
+        var (usable, budget) = ServerBudget(inputs, steps);
         var server = Saturating((Int128)pooler.ServerConnectionsPerPooler * pooler.Poolers);
         steps.Add($"pooler server connections = {pooler.Poolers} pooler(s) x min(default_pool_size {pooler.DefaultPoolSize} x {pooler.DatabaseUsers} database/user pair(s)" +
                   (pooler.MaxDatabaseConnections > 0 ? $", max_db_connections {pooler.MaxDatabaseConnections}" : "") + $") = {server}");
@@ -119,6 +113,16 @@ public static class PoolPlanner
         var verdict = $"Max Pool Size = {recommended} per instance, as clients of the pooler (which holds at most {server} server connections)" +
                       (recommended < pool ? $" (the pooler allows {pool}; more than {MaxRecommendedPool} rarely helps)" : "");
         return new PoolPlan(inputs, true, recommended, usable, budget, Clamp(atOnce), Clamp(perInstance), Clamp(total), steps, verdict);
+    }
+
+    /// <summary>The server's usable slots and the share pools may take, each written as a step.</summary>
+    private static (int Usable, int Budget) ServerBudget(CapacityInputs inputs, List<string> steps)
+    {
+        var usable = inputs.MaxConnections - inputs.Reserved - inputs.OtherClients;
+        steps.Add($"usable = max_connections {inputs.MaxConnections} - reserved {inputs.Reserved} - other clients {inputs.OtherClients} = {usable}");
+        var budget = Budget(usable, inputs.SafetyMargin);
+        steps.Add($"budget = floor({usable} x margin {Format(inputs.SafetyMargin)}) = {budget}");
+        return (usable, budget);
     }
 
     /// <summary>A product that cannot exceed <see cref="long.MaxValue"/>.</summary>
