@@ -142,10 +142,11 @@ public static class HoldfastServiceCollectionExtensions
     {
         var applicationName = options.ApplicationName ?? new Npgsql.NpgsqlConnectionStringBuilder(dataSource.Inner.ConnectionString).ApplicationName;
         var builder = dataSource.Endpoint.CreateAdminDataSourceBuilder(applicationName: applicationName);
+        // Schema statements run once: automatic preparation gains nothing there, and behind a pooler it would clash.
+        builder.ConnectionStringBuilder.MaxAutoPrepare = 0;
         if (dataSource.Options.Pooler == PoolerMode.Transaction)
         {
             // A declared transaction pooler: the admin pool lends server connections per transaction as well.
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 0;
             builder.ConnectionStringBuilder.NoResetOnClose = true;
         }
 

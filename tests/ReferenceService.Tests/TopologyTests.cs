@@ -51,7 +51,9 @@ public sealed class TopologyTests(PostgresFixture fixture)
                        $"{(recovered - killedAt)?.TotalSeconds:0.000} s; requests: {Summary(load, killedAt)}";
         TestContext.Current.TestOutputHelper?.WriteLine(timeline);
         AssertOnlyOkOr503WithRetryAfter(load);
-        Assert.True(recovered - promotedAt < TimeSpan.FromSeconds(1), timeline);
+        // Measured alone: 0.5 s after the promotion. Sign-ins hash passwords on two cores shared with the other test
+        // classes, so the bound is generous; what it separates is Holdfast's re-check from Npgsql's own 10 s.
+        Assert.True(recovered - promotedAt < TimeSpan.FromSeconds(3), timeline);
         using (var health = await service.Http.HealthAsync())
         {
             var hosts = Hosts(health);

@@ -35,6 +35,9 @@ internal sealed class DatabaseProbe : IAsyncDisposable
             MaxPoolSize = options.MaxConnections,
             MinPoolSize = 0,
             Timeout = Holdfast.Configuration.DatabaseEndpoint.ToNpgsqlTimeoutSeconds(dataSource.EffectiveTimeouts.HealthCheck),
+            // SELECT 1 gains nothing from preparation, and behind a transaction pooler a prepared one would clash.
+            MaxAutoPrepare = 0,
+            NoResetOnClose = true,
         };
         healthSource = new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = dataSource.Name + "-health" }.Build();
     }

@@ -72,7 +72,7 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
             !await RunAsync(StageNames.Tcp, ct => ConnectTransportAsync(target, ct), cancellationToken) ||
             !await RunAsync(StageNames.Tls, ct => NegotiateTlsAsync(target, ct), cancellationToken))
         {
-            SkipRemaining("an earlier stage failed");
+            await FinishAfterFailureAsync(target, cancellationToken);
             return;
         }
 
@@ -82,14 +82,7 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
                 !await RunAsync(StageNames.FirstQuery, ct => FirstQueryAsync(session!, ct), cancellationToken, FailureOperation.Command) ||
                 !await RunAsync(StageNames.ServerFacts, ct => ReadServerFactsAsync(session!, ct), cancellationToken, FailureOperation.Command))
             {
-                if (target.IsMultiHost)
-                {
-                    // No host in the role asked for is exactly when each host's own answer matters: walk them anyway.
-                    SkipUntil(StageNames.Hosts, "an earlier stage failed");
-                    await RunAsync(StageNames.Hosts, ct => WalkHostsAsync(target, ct), cancellationToken);
-                }
-
-                SkipRemaining("an earlier stage failed");
+                await FinishAfterFailureAsync(target, cancellationToken);
                 return;
             }
         }
@@ -107,6 +100,21 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
         }
 
         await RunAsync(StageNames.Connects, ct => TimedConnectsAsync(target, ct), cancellationToken, budget: stageTimeout * Math.Max(1, settings.Samples));
+    }
+
+    /// <summary>
+    /// After a failed stage: the rest is skipped, except that every host of a multi-host endpoint is still walked, since a
+    /// failure there (no host in the role asked for, the first host down) is exactly when each host's own answer matters.
+    /// </summary>
+    private async Task FinishAfterFailureAsync(DatabaseEndpoint target, CancellationToken cancellationToken)
+    {
+        if (target.IsMultiHost)
+        {
+            SkipUntil(StageNames.Hosts, "an earlier stage failed");
+            await RunAsync(StageNames.Hosts, ct => WalkHostsAsync(target, ct), cancellationToken);
+        }
+
+        SkipRemaining("an earlier stage failed");
     }
 
     /// <summary>Runs one stage inside its deadline; returns false when it failed.</summary>

@@ -349,7 +349,9 @@ public sealed class LocalPgBouncer : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"PgBouncer (pid {pid}) did not stop within 30 s.");
+                // It ignored SIGTERM: never leave a PgBouncer nobody can find again.
+                KillFromPidFile(pidFile);
+                throw new TimeoutException($"PgBouncer (pid {pid}) did not stop within 30 s of SIGTERM and was killed.");
             }
 
             await Task.Delay(10, cancellationToken);
@@ -379,13 +381,24 @@ public sealed class LocalPgBouncer : IAsyncDisposable
         TryDelete(pidFile);
     }
 
+    /// <summary>
+    /// The pid in the pid file, when that process still runs and is this PgBouncer (its command line names this ini file):
+    /// after a reboot or a crash the number may belong to another process by now, which must never be signalled.
+    /// </summary>
     private static int? ReadPid(string pidFile)
     {
         try
         {
-            return File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && LocalResources.IsAlive(pid) ? pid : null;
+            if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) || !LocalResources.IsAlive(pid))
+            {
+                return null;
+            }
+
+            var ini = Path.Combine(Path.GetDirectoryName(pidFile)!, "pgbouncer.ini");
+            var commandLine = Path.Combine("/proc", pid.ToString(CultureInfo.InvariantCulture), "cmdline");
+            return !File.Exists(commandLine) || File.ReadAllText(commandLine).Contains(ini, StringComparison.Ordinal) ? pid : null;
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }

@@ -134,6 +134,9 @@ public static class FailureClassifier
         _ => FailureKind.Refused,
     };
 
+    /// <summary>A write refused because the transaction or the server is read-only (25006).</summary>
+    internal static bool IsReadOnlyRefusal(Exception exception) => Find<PostgresException>(exception) is { SqlState: "25006" };
+
     /// <summary>A prepared statement already present (42P05) or missing (26000): what a transaction-mode pooler does to them.</summary>
     internal static bool IsPreparedStatementClash(Exception exception) =>
         Find<PostgresException>(exception) is { SqlState: "42P05" or "26000" };

@@ -14,11 +14,24 @@ internal static class HostOutcomes
         noSuitableHost.InnerException is AggregateException aggregate ? aggregate.InnerExceptions : [];
 
     /// <summary>
-    /// True when every host of <paramref name="endpoint"/> has a failure of its own among <paramref name="failures"/> (Npgsql
-    /// may try a host twice, so counting failures is not enough); without an endpoint, when there is one per failure.
+    /// True when every host of <paramref name="endpoint"/> failed: for hosts written as IP addresses or sockets, each has a
+    /// failure naming it (Npgsql may try a host twice, so counting is not enough there); for host names, there are at least
+    /// as many failures as hosts.
     /// </summary>
-    public static bool EveryHostFailed(IReadOnlyList<Exception> failures, DatabaseEndpoint? endpoint) =>
-        failures.Count > 0 && (endpoint is null || endpoint.Hosts.All(h => failures.Any(f => f.Message.Contains(h.ToString(), StringComparison.Ordinal))));
+    public static bool EveryHostFailed(IReadOnlyList<Exception> failures, DatabaseEndpoint? endpoint)
+    {
+        if (failures.Count == 0)
+        {
+            return false;
+        }
+
+        // Npgsql names the address it connected to ("Failed to connect to 10.0.0.1:5432"): for IP addresses and sockets
+        // that is the host as written; a host name appears resolved (or not at all, when it does not resolve), so then
+        // only the count can tell: at least one failure per host.
+        return endpoint is null || !endpoint.Hosts.All(h => h.IsUnixSocket || System.Net.IPAddress.TryParse(h.Host, out _))
+            ? failures.Count >= (endpoint?.Hosts.Count ?? 1)
+            : endpoint.Hosts.All(h => failures.Any(f => f.Message.Contains(h.ToString(), StringComparison.Ordinal)));
+    }
 
     /// <summary>One sentence per host: what it answered, or that it was skipped.</summary>
     public static string Describe(Exception exception, DatabaseEndpoint? endpoint)
@@ -31,6 +44,14 @@ internal static class HostOutcomes
         }
 
         var failures = Failures(noSuitable).ToList();
+        if (endpoint is not null && !endpoint.Hosts.All(h => h.IsUnixSocket || System.Net.IPAddress.TryParse(h.Host, out _)))
+        {
+            // Host names: Npgsql's messages carry the resolved address, so failures cannot be tied to a name here.
+            var answers = failures.Select(f => $"{What(FailureClassifier.ClassifyKind(f, endpoint))} ({f.Message})").Distinct().ToList();
+            return (answers.Count == 0 ? "every host was skipped: " : string.Join("; ", answers) + "; any other host was ") +
+                   $"not usable as '{role}' (found in another role, or remembered as offline or in another role)";
+        }
+
         var parts = new List<string>();
         foreach (var host in endpoint?.Hosts ?? [])
         {

@@ -14,6 +14,8 @@ internal sealed partial class GuardedPipeline
     {
         OperationException { ConnectionBroken: true } broken => ConnectionLevel(broken.Original),
         OperationException { DeadlineExpired: true } => (FailureKind.QueryTimeout, false, FailureOperation.Command),
+        // A read-only transaction of the operation's own refusing a write (BEGIN READ ONLY) is its own error, not a failover.
+        OperationException { ServerReadOnly: false } own when FailureClassifier.IsReadOnlyRefusal(own.Original) => (FailureKind.Unknown, false, FailureOperation.Command),
         OperationException operation => Classify(operation.Original, FailureOperation.Command),
         TimeoutRejectedException => (FailureKind.Timeout, true, FailureOperation.Connect),
         _ => Classify(exception, FailureOperation.Connect),
@@ -40,10 +42,10 @@ internal sealed partial class GuardedPipeline
 
         var (_, transient, _) = Assess(exception);
         if (exception is OperationException { ConnectionBroken: false, DeadlineExpired: false } operation && !transient &&
-            !FailureClassifier.IsPreparedStatementClash(operation.Original))
+            (!FailureClassifier.IsPreparedStatementClash(operation.Original) || settings.KnownWithoutPooler?.Invoke() == true))
         {
-            // The operation's own error, unchanged; a prepared-statement clash behind a pooler (42P05, 26000) is the
-            // configuration's, and gets its diagnosis.
+            // The operation's own error, unchanged; a prepared-statement clash (42P05, 26000) unless no pooler was found
+            // is the configuration's, and gets its diagnosis.
             return operation.Original;
         }
 

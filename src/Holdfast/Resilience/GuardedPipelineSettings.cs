@@ -36,4 +36,7 @@ internal sealed class GuardedPipelineSettings
     public required HoldfastInstruments Instruments { get; init; }
 
     public required ILogger Logger { get; init; }
+
+    /// <summary>True once a check found no pooler in front: a prepared-statement clash is then the operation's own error.</summary>
+    public Func<bool>? KnownWithoutPooler { get; init; }
 }

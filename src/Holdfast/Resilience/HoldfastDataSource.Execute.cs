@@ -1,4 +1,5 @@
 using System.Data;
+using Holdfast.Faults;
 using Npgsql;
 using Polly;
 using Polly.Timeout;
@@ -108,9 +109,36 @@ public sealed partial class HoldfastDataSource
     private static async ValueTask<Outcome<T>> FailedAsync<T>(NpgsqlConnection connection, Exception exception, OperationDeadline deadline, CallState call)
     {
         var broken = IsBroken(connection);
+        var serverReadOnly = !broken && FailureClassifier.IsReadOnlyRefusal(exception) &&
+                             await IsServerReadOnlyAsync(connection, call.CallerToken).ConfigureAwait(false);
         await connection.DisposeAsync().ConfigureAwait(false);
         var expired = deadline.Token.IsCancellationRequested && !call.CallerToken.IsCancellationRequested;
-        return Outcome.FromException<T>(new OperationException(exception, broken, expired));
+        return Outcome.FromException<T>(new OperationException(exception, broken, expired, serverReadOnly));
+    }
+
+    /// <summary>
+    /// Whether the server as a whole refuses writes, from what it reported at connect and since (PostgreSQL 14+ reports
+    /// <c>in_hot_standby</c> and <c>default_transaction_read_only</c>); an older server is asked.
+    /// </summary>
+    private static async ValueTask<bool> IsServerReadOnlyAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var parameters = connection.PostgresParameters;
+        if (parameters.TryGetValue("in_hot_standby", out var standby) || parameters.ContainsKey("default_transaction_read_only"))
+        {
+            return standby == "on" || parameters.GetValueOrDefault("default_transaction_read_only") == "on";
+        }
+
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery() OR current_setting('default_transaction_read_only') = 'on'", connection);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        }
+#pragma warning disable CA1031 // Unknown: the refusal stays the operation's own.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
     }
 
     private static bool IsBroken(NpgsqlConnection connection)

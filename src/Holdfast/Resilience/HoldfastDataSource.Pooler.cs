@@ -12,8 +12,17 @@ public sealed partial class HoldfastDataSource
     /// <summary>The suffix of the application name the pooler check's connections carry.</summary>
     public const string PoolerCheckSuffix = "-pooler-check";
 
-    private readonly List<NpgsqlDataSource> retired = [];
+    /// <summary>How long after a failed detection the next may start.</summary>
+    private static readonly TimeSpan PoolerRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a replaced Npgsql source lives on, so opens already under way on it finish.</summary>
+    private static readonly TimeSpan RetireDelay = TimeSpan.FromSeconds(5);
+
+    private readonly Lock swapGate = new();
     private Task<PoolerInfo>? poolerCheck;
+    private Task poolerCheckRun = Task.CompletedTask;
+    private Task retiring = Task.CompletedTask;
+    private long nextPoolerCheckAt;
     private PoolerInfo? pooler;
 
     /// <summary>
@@ -52,19 +61,28 @@ public sealed partial class HoldfastDataSource
         }
     }
 
-    /// <summary>Turns off what acts on a lent server connection; true when anything changed.</summary>
-    private static bool AdaptSettings(NpgsqlConnectionStringBuilder settings)
+    /// <summary>
+    /// Turns off what acts on a lent server connection; true when anything changed. Automatic preparation goes whenever
+    /// server connections may be shared; the reset on close only when they are known to be (with the mode unknown, a
+    /// session pooler's state must still be reset between rentals).
+    /// </summary>
+    private static bool AdaptSettings(NpgsqlConnectionStringBuilder settings, bool keepReset = false)
     {
-        var changed = settings.MaxAutoPrepare != 0 || !settings.NoResetOnClose;
+        var changed = settings.MaxAutoPrepare != 0 || (!keepReset && !settings.NoResetOnClose);
         settings.MaxAutoPrepare = 0;
-        settings.NoResetOnClose = true;
+        if (!keepReset)
+        {
+            settings.NoResetOnClose = true;
+        }
+
         return changed;
     }
 
-    /// <summary>After a successful open: starts the one-time detection when the mode is Auto (two volatile reads otherwise).</summary>
+    /// <summary>After a successful open: starts the detection when the mode is Auto and none is known or due (a few volatile reads).</summary>
     private void OnOpened()
     {
-        if (options.Pooler == PoolerMode.Auto && Volatile.Read(ref poolerCheck) is null)
+        if (options.Pooler == PoolerMode.Auto && Volatile.Read(ref poolerCheck) is null && Volatile.Read(ref disposed) == 0 &&
+            time.GetTimestamp() >= Interlocked.Read(ref nextPoolerCheckAt))
         {
             _ = EnsurePoolerCheck();
         }
@@ -83,7 +101,11 @@ public sealed partial class HoldfastDataSource
             return other;
         }
 
-        _ = Task.Run(() => RunPoolerCheckAsync(check));
+        lock (swapGate)
+        {
+            poolerCheckRun = Task.Run(() => RunPoolerCheckAsync(check));
+        }
+
         return check.Task;
     }
 
@@ -92,68 +114,118 @@ public sealed partial class HoldfastDataSource
         try
         {
             // Its own application name: the check's connections are told apart from the pool's in pg_stat_activity.
-            var settings = new NpgsqlConnectionStringBuilder(npgsqlBuilder.ConnectionStringBuilder.ConnectionString);
+            var settings = new NpgsqlConnectionStringBuilder(innerConnectionString);
             settings.ApplicationName += PoolerCheckSuffix;
             var info = await PoolerDetector.DetectAsync(settings.ConnectionString, PoolerDetectionTimeout, lifetime.Token).ConfigureAwait(false);
             AdaptTo(info);
             Volatile.Write(ref pooler, info);
-            check.SetResult(info);
+            check.TrySetResult(info);
         }
-#pragma warning disable CA1031 // A failed detection is retried after the next successful open; callers who wait see why.
+#pragma warning disable CA1031 // A failed detection is tried again later; callers who wait see why.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Volatile.Write(ref poolerCheck, null);
-            Log.PoolerDetectionFailed(logger, Name, ex.GetType().Name, ex.Message);
-            check.SetException(ex);
+            // The waiters first: nothing below may leave them hanging.
+            check.TrySetException(ex);
             _ = check.Task.Exception;
+            Interlocked.Exchange(ref nextPoolerCheckAt, time.GetTimestamp() + (long)(PoolerRetryDelay.TotalSeconds * time.TimestampFrequency));
+            Volatile.Write(ref poolerCheck, null);
+            if (!lifetime.IsCancellationRequested)
+            {
+                Log.PoolerDetectionFailed(logger, Name, ex.GetType().Name, ex.Message);
+            }
         }
     }
 
     /// <summary>
     /// Under a pooler that lends server connections per transaction, rebuilds Npgsql's data source without automatic
-    /// preparation and reset on close. The old one is cleared (its idle connections close; rented ones close when returned)
-    /// and disposed with this data source. Only <see cref="Inner"/> read after this point is the new one.
+    /// preparation and reset on close. The old one is cleared at once (its idle connections close; rented ones close
+    /// when returned) and disposed a little later, when opens already under way on it have finished. Only
+    /// <see cref="Inner"/> read after this point is the new one.
     /// </summary>
     private void AdaptTo(PoolerInfo info)
     {
-        if (!info.SharesServerConnections)
+        if (!info.Present || info.Mode == PoolingMode.Session)
         {
             Log.PoolerFound(logger, Name, info.ToString(), "nothing to change", info.Evidence);
             return;
         }
 
-        var settings = npgsqlBuilder.ConnectionStringBuilder;
-        var before = $"Max Auto Prepare={settings.MaxAutoPrepare}, No Reset On Close={settings.NoResetOnClose}";
-        if (!AdaptSettings(settings))
+        NpgsqlDataSource replaced;
+        string before;
+        lock (swapGate)
         {
-            Log.PoolerFound(logger, Name, info.ToString(), "automatic preparation and reset on close are already off", info.Evidence);
-            return;
+            if (Volatile.Read(ref disposed) != 0)
+            {
+                return;
+            }
+
+            var settings = npgsqlBuilder.ConnectionStringBuilder;
+            var (autoPrepare, noReset) = (settings.MaxAutoPrepare, settings.NoResetOnClose);
+            before = $"Max Auto Prepare={autoPrepare}, No Reset On Close={noReset}";
+            if (!AdaptSettings(settings, keepReset: info.Mode == PoolingMode.Unknown))
+            {
+                Log.PoolerFound(logger, Name, info.ToString(), "automatic preparation and reset on close are already off", info.Evidence);
+                return;
+            }
+
+            NpgsqlDataSource rebuilt;
+            try
+            {
+                // The builder is the user's too: build under this data source's own name.
+                npgsqlBuilder.Name = Name;
+                rebuilt = npgsqlBuilder.Build();
+            }
+            catch
+            {
+                (settings.MaxAutoPrepare, settings.NoResetOnClose) = (autoPrepare, noReset);
+                throw;
+            }
+
+            replaced = Interlocked.Exchange(ref inner, rebuilt);
+            retiring = RetireAsync(replaced, retiring);
         }
 
-        var replaced = Interlocked.Exchange(ref inner, npgsqlBuilder.Build());
         replaced.Clear();
-        lock (retired)
-        {
-            retired.Add(replaced);
-        }
-
         Log.PoolerFound(logger, Name, info.ToString(),
-            $"turned off automatic preparation and reset on close (was {before}); set Holdfast:Pooler:Mode=None to keep them", info.Evidence);
+            info.Mode == PoolingMode.Unknown
+                ? $"turned off automatic preparation (was {before}); the reset on close stays, the mode being unknown; set Holdfast:Pooler:Mode to say which"
+                : $"turned off automatic preparation and reset on close (was {before}); set Holdfast:Pooler:Mode=None to keep them",
+            info.Evidence);
     }
 
-    private async ValueTask DisposeRetiredAsync()
+    /// <summary>Disposes a replaced source once opens already under way on it have had time to finish (or at once on dispose).</summary>
+    private async Task RetireAsync(NpgsqlDataSource replaced, Task previous)
     {
-        NpgsqlDataSource[] sources;
-        lock (retired)
+        await previous.ConfigureAwait(false);
+        try
         {
-            sources = [.. retired];
-            retired.Clear();
+            await Task.Delay(RetireDelay, time, lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposing: retire it now.
         }
 
-        foreach (var source in sources)
+        await replaced.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the pooler check and a retiring source, so nothing is built or left behind after dispose.</summary>
+    private async ValueTask StopPoolerWorkAsync()
+    {
+        Task run;
+        lock (swapGate)
         {
-            await source.DisposeAsync().ConfigureAwait(false);
+            run = poolerCheckRun;
         }
+
+        await run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task retire;
+        lock (swapGate)
+        {
+            retire = retiring;
+        }
+
+        await retire.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
     private const int KeepAliveIntervalSeconds = 2;
 
     private readonly NpgsqlDataSourceBuilder npgsqlBuilder;
+    private readonly string innerConnectionString;
     private readonly NpgsqlDataSource probeSource;
     private readonly ILogger logger;
     private readonly CancellationTokenSource lifetime = new();
@@ -84,6 +85,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
 
         pooler = ApplyDeclaredPooler(options.Pooler, settings);
         npgsqlBuilder = npgsql;
+        innerConnectionString = settings.ConnectionString;
         inner = npgsql.Build();
         var probe = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false };
         probeSource = new NpgsqlDataSourceBuilder(probe.ConnectionString) { Name = Name + "-recovery" }.Build();
@@ -105,6 +107,7 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
             RecoveryProbe = ProbeAsync,
             OnFailure = OnFailure,
             OnCircuitOpened = () => Volatile.Read(ref inner).Clear(),
+            KnownWithoutPooler = () => Volatile.Read(ref pooler) is { Present: false },
             Instruments = instruments,
             Logger = logger,
         });
@@ -212,11 +215,16 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         }
 
         pool.ConnectCreated -= OnConnectCreated;
+        lock (swapGate)
+        {
+            // A barrier: an adaptation under way finishes its swap first; any later one sees 'disposed' and builds nothing.
+        }
+
         await lifetime.CancelAsync().ConfigureAwait(false);
+        await StopPoolerWorkAsync().ConfigureAwait(false);
         await guard.DisposeAsync().ConfigureAwait(false);
         await alerts.DisposeAsync().ConfigureAwait(false);
         await Inner.DisposeAsync().ConfigureAwait(false);
-        await DisposeRetiredAsync().ConfigureAwait(false);
         await probeSource.DisposeAsync().ConfigureAwait(false);
         pool.Dispose();
         lifetime.Dispose();

@@ -7,7 +7,8 @@ namespace Holdfast.Resilience;
 /// the cancellation at the operation's deadline) it is a connection-level failure: transient, and counted against the
 /// circuit. Never thrown.
 /// </summary>
-internal sealed class OperationException(Exception original, bool connectionBroken, bool deadlineExpired) : Exception(original.Message, original)
+internal sealed class OperationException(Exception original, bool connectionBroken, bool deadlineExpired, bool serverReadOnly = false)
+    : Exception(original.Message, original)
 {
     public Exception Original { get; } = original;
 
@@ -16,4 +17,10 @@ internal sealed class OperationException(Exception original, bool connectionBrok
 
     /// <summary>The operation ran into its deadline (the call's budget), not the caller's cancellation.</summary>
     public bool DeadlineExpired { get; } = deadlineExpired;
+
+    /// <summary>
+    /// The server the connection reached is read-only as a whole (a hot standby, or <c>default_transaction_read_only</c>):
+    /// a write refused there (25006) is the path's failure, a failover. A read-only transaction of the operation's own is not.
+    /// </summary>
+    public bool ServerReadOnly { get; } = serverReadOnly;
 }

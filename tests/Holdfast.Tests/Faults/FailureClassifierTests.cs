@@ -122,6 +122,23 @@ public sealed class FailureClassifierTests
     }
 
     [Fact]
+    public void Classify_NoSuitableHost_HostNames_CountFailuresSinceNpgsqlNamesTheResolvedAddress()
+    {
+        var endpoint = DatabaseEndpoint.Parse("postgres://app:pw@db-a.internal:5432,db-b.internal:5432/app?target_session_attrs=primary");
+        var refused = (string address) => new NpgsqlException($"Failed to connect to {address}", new SocketException((int)SocketError.ConnectionRefused));
+
+        var both = FailureClassifier.Classify(new NpgsqlException("Unable to connect to a suitable host.",
+            new AggregateException(refused("10.0.0.1:5432"), refused("10.0.0.2:5432"))), endpoint);
+        var one = FailureClassifier.Classify(new NpgsqlException("Unable to connect to a suitable host.",
+            new AggregateException(refused("10.0.0.1:5432"))), endpoint);
+
+        Assert.Equal(FailureKind.Refused, both.Kind);
+        Assert.Equal(FailureKind.Failover, one.Kind);
+        Assert.Contains("refused the connection (down) (Failed to connect to 10.0.0.1:5432)", one.Diagnosis, StringComparison.Ordinal);
+        Assert.Contains("any other host was not usable as 'primary'", one.Diagnosis, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Classify_NoSuitableHost_EveryHostSkipped_IsAFailover()
     {
         var endpoint = DatabaseEndpoint.Parse("postgres://app:pw@a:5432,b:5432/app?target_session_attrs=read-write");

@@ -52,6 +52,23 @@ public sealed class PgBouncerTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task APreparedStatementClashWithNoPoolerInFront_IsTheOperationsOwnError()
+    {
+        var app = GuardedSources.NewApplicationName("no-pooler-clash");
+        await using var db = GuardedSources.Create(fixture.Postgres, app);
+        await db.ExecuteAsync((c, t) => GuardedSources.ScalarAsync(c, "SELECT 1", t), Ct);
+        Assert.False((await db.DetectPoolerAsync(Ct)).Present);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsync(async (c, t) =>
+        {
+            await using var command = new NpgsqlCommand("PREPARE twice AS SELECT 1; PREPARE twice AS SELECT 1", c);
+            return await command.ExecuteNonQueryAsync(t);
+        }, Ct).AsTask());
+
+        Assert.Equal("42P05", error.SqlState);
+    }
+
+    [Fact]
     public async Task DeclaredTransactionPooling_AdaptsBeforeTheFirstOpen_WithoutDetecting()
     {
         await using var bouncer = await LocalPgBouncer.CreateAsync(fixture.Postgres, cancellationToken: Ct);

@@ -88,6 +88,30 @@ public sealed class StandbyEndpointTests : IAsyncLifetime
         Assert.IsType<DatabaseUnavailableException>(await Assert.ThrowsAnyAsync<Exception>(() => db.ExecuteAsync(FailoverTests.WriteAsync, Ct).AsTask()));
     }
 
+    [Fact]
+    public async Task AReadOnlyTransactionOfTheOperationsOwn_RefusingAWrite_IsItsOwnError_NotAFailover()
+    {
+        var app = GuardedSources.NewApplicationName("own-read-only");
+        await using var db = GuardedSources.Create(primary, app);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => db.ExecuteAsync(async (c, t) =>
+        {
+            await using var transaction = await c.BeginTransactionAsync(t);
+            await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", c, transaction))
+            {
+                await readOnly.ExecuteNonQueryAsync(t);
+            }
+
+            await using var write = new NpgsqlCommand("INSERT INTO beats DEFAULT VALUES", c, transaction);
+            return await write.ExecuteNonQueryAsync(t);
+        }, Ct).AsTask());
+
+        Assert.Equal("25006", error.SqlState);
+        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(0, db.Status.ConsecutiveFailures);
+        Assert.Equal(1, await db.ExecuteAsync(FailoverTests.WriteAsync, Ct));
+    }
+
     private static async ValueTask<bool> InRecoveryAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
