@@ -12,7 +12,7 @@ namespace ReferenceService.Tests;
 /// </summary>
 public sealed class OutageUnderLoadTests
 {
-    private const string Password = "correct horse battery";
+    private const string Password = LoadChecks.Password;
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(3);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -25,7 +25,7 @@ public sealed class OutageUnderLoadTests
             ["DATABASE_URL"] = Api.Url(postgres),
             ["HOLDFAST_ENVIRONMENT"] = "development",
         });
-        var email = await ReadyWithAccountAsync(service);
+        var email = await LoadChecks.ReadyWithAccountAsync(service);
         await using var load = ServiceLoad.Start(service.Http.BaseAddress!, email, Password, concurrency: 24, limit: TimeSpan.FromSeconds(60));
         await Task.Delay(Warmup, Ct);
 
@@ -46,7 +46,7 @@ public sealed class OutageUnderLoadTests
 
         var first503 = load.FirstEnd(r => r.Status == 503 && r.End >= stoppedAt);
         Assert.True(first503 - stoppedAt < TimeSpan.FromSeconds(1.5), $"first 503 {(first503 - stoppedAt)?.TotalSeconds:0.000} s after the stop");
-        AssertOnlyOkOr503WithRetryAfter(load);
+        LoadChecks.AssertOnlyOkOr503WithRetryAfter(load);
         var longest = LongestWaitAfter(load, stoppedAt, startedAt);
         Assert.True(longest < TimeSpan.FromSeconds(3), $"a request waited {longest.TotalSeconds:0.000} s while the database was away");
         Assert.True(recovered - startedAt < TimeSpan.FromSeconds(2), $"serving 200 again {(recovered - startedAt)?.TotalSeconds:0.000} s after the start");
@@ -65,7 +65,7 @@ public sealed class OutageUnderLoadTests
             ["HOLDFAST_ENVIRONMENT"] = "development",
             ["Holdfast__Timeouts__Operation"] = "2s",
         });
-        var email = await ReadyWithAccountAsync(service);
+        var email = await LoadChecks.ReadyWithAccountAsync(service);
         await using var load = ServiceLoad.Start(service.Http.BaseAddress!, email, Password, concurrency: 24, limit: TimeSpan.FromSeconds(60));
         await Task.Delay(Warmup, Ct);
 
@@ -80,7 +80,7 @@ public sealed class OutageUnderLoadTests
         // Budget 2 s, then at most 1 s for the cancellation to be answered: the first 503 comes then, and nothing waits longer.
         var first503 = load.FirstEnd(r => r.Status == 503 && r.End >= silentAt);
         Assert.True(first503 - silentAt < TimeSpan.FromSeconds(4.5), $"first 503 {(first503 - silentAt)?.TotalSeconds:0.000} s after the path went silent");
-        AssertOnlyOkOr503WithRetryAfter(load);
+        LoadChecks.AssertOnlyOkOr503WithRetryAfter(load);
         var longest = LongestWaitAfter(load, silentAt, healedAt);
         Assert.True(longest < TimeSpan.FromSeconds(4.5), $"a request waited {longest.TotalSeconds:0.000} s on the silent path");
         Assert.True(recovered - healedAt < TimeSpan.FromSeconds(3), $"serving 200 again {(recovered - healedAt)?.TotalSeconds:0.000} s after the heal");
@@ -92,21 +92,4 @@ public sealed class OutageUnderLoadTests
     /// </summary>
     private static TimeSpan LongestWaitAfter(ServiceLoad load, TimeSpan fault, TimeSpan healed) =>
         load.During(fault, healed).Max(r => r.End - (r.Start > fault ? r.Start : fault));
-
-    private static async Task<string> ReadyWithAccountAsync(ServiceProcess service)
-    {
-        await service.WaitForAsync("/health/ready");
-        var email = $"load-{Guid.NewGuid():N}@example.com";
-        using var created = await service.Http.SignUpAsync(email, Password);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return email;
-    }
-
-    private static void AssertOnlyOkOr503WithRetryAfter(ServiceLoad load)
-    {
-        var requests = load.Requests;
-        Assert.Contains(requests, r => r.Status == 503);
-        Assert.All(requests, r => Assert.True(r.Status is 200 or 503, $"{r.Name} answered {r.Status} (0: no answer) after {r.Duration.TotalSeconds:0.000} s"));
-        Assert.All(requests.Where(r => r.Status == 503), r => Assert.True(r.RetryAfter >= TimeSpan.FromSeconds(1), $"a 503 of {r.Name} without Retry-After"));
-    }
 }

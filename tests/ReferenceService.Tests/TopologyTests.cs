@@ -13,7 +13,7 @@ namespace ReferenceService.Tests;
 /// </summary>
 public sealed class TopologyTests(PostgresFixture fixture)
 {
-    private const string Password = "correct horse battery";
+    private const string Password = LoadChecks.Password;
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -28,7 +28,7 @@ public sealed class TopologyTests(PostgresFixture fixture)
                                $"/{primary.Database}?target_session_attrs=primary",
             ["HOLDFAST_ENVIRONMENT"] = "development",
         });
-        var email = await ReadyWithAccountAsync(service);
+        var email = await LoadChecks.ReadyWithAccountAsync(service);
         using (var health = await service.Http.HealthAsync())
         {
             Assert.Equal(["Primary", "Standby"], Hosts(health).Select(h => h.Role));
@@ -50,7 +50,7 @@ public sealed class TopologyTests(PostgresFixture fixture)
         var timeline = $"killed at 0, promoted {(promotedAt - killedAt).TotalSeconds:0.000} s, first 200 of a request begun after it " +
                        $"{(recovered - killedAt)?.TotalSeconds:0.000} s; requests: {Summary(load, killedAt)}";
         TestContext.Current.TestOutputHelper?.WriteLine(timeline);
-        AssertOnlyOkOr503WithRetryAfter(load);
+        LoadChecks.AssertOnlyOkOr503WithRetryAfter(load);
         // Measured alone: 0.5 s after the promotion. Sign-ins hash passwords on two cores shared with the other test
         // classes, so the bound is generous; what it separates is Holdfast's re-check from Npgsql's own 10 s.
         Assert.True(recovered - promotedAt < TimeSpan.FromSeconds(3), timeline);
@@ -113,15 +113,6 @@ public sealed class TopologyTests(PostgresFixture fixture)
         Assert.True(afterResume - resumedAt < TimeSpan.FromSeconds(1), timeline);
     }
 
-    private static async Task<string> ReadyWithAccountAsync(ServiceProcess service)
-    {
-        await service.WaitForAsync("/health/ready");
-        var email = $"load-{Guid.NewGuid():N}@example.com";
-        using var created = await service.Http.SignUpAsync(email, Password);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return email;
-    }
-
     private static List<(string Host, string Role, string? FailureKind)> Hosts(JsonDocument health) =>
         [.. health.RootElement.GetProperty("hosts").EnumerateArray().Select(h => (
             h.GetProperty("host").GetString()!, h.GetProperty("role").GetString()!,
@@ -130,12 +121,4 @@ public sealed class TopologyTests(PostgresFixture fixture)
     private static string Summary(ServiceLoad load, TimeSpan origin) => string.Join(", ", load.Requests.Where(r => r.End >= origin)
         .GroupBy(r => r.Status).OrderBy(g => g.Key)
         .Select(g => $"{g.Key} x{g.Count()} first {(g.Min(r => r.End) - origin).TotalSeconds:0.000} s"));
-
-    private static void AssertOnlyOkOr503WithRetryAfter(ServiceLoad load)
-    {
-        var requests = load.Requests;
-        Assert.Contains(requests, r => r.Status == 503);
-        Assert.All(requests, r => Assert.True(r.Status is 200 or 503, $"{r.Name} answered {r.Status} (0: no answer) after {r.Duration.TotalSeconds:0.000} s"));
-        Assert.All(requests.Where(r => r.Status == 503), r => Assert.True(r.RetryAfter >= TimeSpan.FromSeconds(1), $"a 503 of {r.Name} without Retry-After"));
-    }
 }

@@ -16,6 +16,13 @@ internal static class GuardedSources
     {
         var url = $"postgres://{Uri.EscapeDataString(postgres.Username)}:{Uri.EscapeDataString(password ?? postgres.Password)}" +
                   $"@{postgres.Host}:{port ?? postgres.Port}/{postgres.Database}?application_name={applicationName}";
+        return CreateFromUrl(url, applicationName, configure, npgsql);
+    }
+
+    /// <summary>A guarded source on the short profile for any URL (several hosts, a pooler in front).</summary>
+    public static HoldfastDataSource CreateFromUrl(string url, string applicationName, Action<HoldfastDataSourceOptions>? configure = null,
+        Action<NpgsqlConnectionStringBuilder>? npgsql = null)
+    {
         var builder = new HoldfastDataSourceBuilder(url);
         npgsql?.Invoke(builder.Npgsql.ConnectionStringBuilder);
         return builder

@@ -2,7 +2,6 @@ using Holdfast.Faults;
 using Holdfast.Resilience;
 using Holdfast.Testing;
 using Holdfast.Tests.Resilience;
-using Holdfast.Timeouts;
 using Npgsql;
 
 namespace Holdfast.Tests.Topology;
@@ -90,17 +89,7 @@ public sealed class FailoverTests
         $"/{hosts[0].Database}?target_session_attrs={targetSessionAttrs}&application_name={applicationName}";
 
     internal static HoldfastDataSource Create(string url, string applicationName) =>
-        new HoldfastDataSourceBuilder(url)
-            .UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Test, GuardedSources.Short))
-            .Configure(options =>
-            {
-                options.Name = applicationName;
-                options.AttemptTimeout.FirstAttempt = TimeSpan.FromMilliseconds(500);
-                options.Retry.BaseDelay = TimeSpan.FromMilliseconds(50);
-                options.Retry.MaxDelay = TimeSpan.FromMilliseconds(400);
-                options.OperationBudget = TimeSpan.FromSeconds(3);
-            })
-            .Build();
+        GuardedSources.CreateFromUrl(url, applicationName, options => options.OperationBudget = TimeSpan.FromSeconds(3));
 
     internal static async Task CreateTableAsync(LocalPostgres primary)
     {

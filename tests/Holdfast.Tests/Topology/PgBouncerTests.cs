@@ -2,7 +2,6 @@ using Holdfast.Faults;
 using Holdfast.Resilience;
 using Holdfast.Testing;
 using Holdfast.Tests.Resilience;
-using Holdfast.Timeouts;
 using Holdfast.Topology;
 using Npgsql;
 
@@ -150,25 +149,18 @@ public sealed class PgBouncerTests(PostgresFixture fixture)
         Assert.True(recovered - resumedAt < TimeSpan.FromSeconds(1), timeline);
     }
 
-    private static HoldfastDataSource Create(LocalPgBouncer bouncer, string applicationName, PoolerMode pooler, int maxAutoPrepare = 0)
-    {
-        var url = bouncer.DatabaseUrl + $"?application_name={applicationName}";
-        var builder = new HoldfastDataSourceBuilder(url);
-        builder.Npgsql.ConnectionStringBuilder.MaxAutoPrepare = maxAutoPrepare;
-        builder.Npgsql.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
-        return builder
-            .UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Test, GuardedSources.Short))
-            .Configure(options =>
+    private static HoldfastDataSource Create(LocalPgBouncer bouncer, string applicationName, PoolerMode pooler, int maxAutoPrepare = 0) =>
+        GuardedSources.CreateFromUrl(bouncer.DatabaseUrl + $"?application_name={applicationName}", applicationName,
+            options =>
             {
-                options.Name = applicationName;
                 options.Pooler = pooler;
-                options.AttemptTimeout.FirstAttempt = TimeSpan.FromMilliseconds(500);
-                options.Retry.BaseDelay = TimeSpan.FromMilliseconds(50);
-                options.Retry.MaxDelay = TimeSpan.FromMilliseconds(400);
                 options.OperationBudget = TimeSpan.FromSeconds(3);
-            })
-            .Build();
-    }
+            },
+            npgsql =>
+            {
+                npgsql.MaxAutoPrepare = maxAutoPrepare;
+                npgsql.AutoPrepareMinUsages = 2;
+            });
 
     /// <summary>Callers each running a few distinct parameterized statements many times: what automatic preparation prepares.</summary>
     private static async Task<IReadOnlyList<Exception>> RunStatementsAsync(HoldfastDataSource db, int callers, int rounds)
