@@ -15,16 +15,28 @@ internal static class ConnectionStringParser
     {
         DbConnectionStringBuilder raw;
         NpgsqlConnectionStringBuilder typed;
+        string? unknown;
         try
         {
             raw = new DbConnectionStringBuilder { ConnectionString = connectionString };
-            typed = new NpgsqlConnectionStringBuilder(connectionString);
+            unknown = raw.Keys.Cast<string>().FirstOrDefault(k => !new NpgsqlConnectionStringBuilder().ContainsKey(k));
+            typed = unknown is null ? new NpgsqlConnectionStringBuilder(connectionString) : null!;
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException)
+        catch (KeyNotFoundException) when (NaiveKeys(connectionString).FirstOrDefault(k => !new NpgsqlConnectionStringBuilder().ContainsKey(k)) is { } empty)
+        {
+            // 'Keyword=' with nothing after it: the parser drops it, Npgsql then fails on it without saying which.
+            throw UnknownKeyword(empty, setting);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or KeyNotFoundException)
         {
             throw new HoldfastConfigurationException(setting,
                 $"is not a valid connection string ({FirstSentence(ex.Message)})",
                 "write it as Host=HOST;Port=5432;Database=DB;Username=USER;Password=PASSWORD, or as a URL postgres://user:password@host:5432/database");
+        }
+
+        if (unknown is not null)
+        {
+            throw UnknownKeyword(unknown, setting);
         }
 
         var draft = new EndpointDraft(source, setting)
@@ -37,8 +49,19 @@ internal static class ConnectionStringParser
 
         foreach (string key in raw.Keys)
         {
-            var canonical = Canonical(key, raw[key]?.ToString() ?? "");
             var value = raw[key]?.ToString() ?? "";
+            if (value.Length == 0)
+            {
+                // 'Keyword=' leaves it unset, as Npgsql reads it; only its spelling is checked.
+                if (!new NpgsqlConnectionStringBuilder().ContainsKey(key))
+                {
+                    throw UnknownKeyword(key, setting);
+                }
+
+                continue;
+            }
+
+            var canonical = Canonical(key, value, setting);
             switch (canonical)
             {
                 case "Host":
@@ -63,18 +86,35 @@ internal static class ConnectionStringParser
             }
         }
 
-        ApplyHostPorts(draft);
+        draft.ApplyHostPorts();
         return draft.Build();
     }
 
     /// <summary>Npgsql's canonical keyword for an alias (Server -> Host, User Id -> Username).</summary>
-    private static string Canonical(string key, string value)
+    private static string Canonical(string key, string value, string setting)
     {
-        var probe = new NpgsqlConnectionStringBuilder { [key] = value };
-        var text = probe.ConnectionString;
-        var equals = text.IndexOf('=');
-        return equals > 0 ? text[..equals] : key;
+        try
+        {
+            var probe = new NpgsqlConnectionStringBuilder { [key] = value };
+            var text = probe.ConnectionString;
+            var equals = text.IndexOf('=');
+            return equals > 0 ? text[..equals] : key;
+        }
+        catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or FormatException or InvalidCastException)
+        {
+            throw UnknownKeyword(key, setting);
+        }
     }
+
+    /// <summary>The keywords of a connection string by a plain split, for error messages only.</summary>
+    private static IEnumerable<string> NaiveKeys(string connectionString) =>
+        connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.Split('=', 2)[0].Trim())
+            .Where(key => key.Length > 0);
+
+    private static HoldfastConfigurationException UnknownKeyword(string key, string setting) => new(setting,
+        $"the keyword '{key}' is not one Npgsql knows",
+        "remove it or correct its spelling (Npgsql's keywords: Host, Port, Database, Username, Password, SSL Mode, Timeout, ...)");
 
     private static void ReadHosts(string value, EndpointDraft draft)
     {
@@ -85,17 +125,6 @@ internal static class ConnectionStringParser
             draft.Hosts.Add(host);
             draft.HostPorts.Add(port is null ? null : EndpointDraft.ParsePort(port, draft.Setting, "port"));
         }
-    }
-
-    private static void ApplyHostPorts(EndpointDraft draft)
-    {
-        if (draft.HostPorts.All(p => p is null))
-        {
-            return;
-        }
-
-        var fallback = draft.Ports.Count == 1 ? draft.Ports[0] : DatabaseHost.DefaultPort;
-        draft.Ports = [.. draft.HostPorts.Select(p => p ?? fallback)];
     }
 
     /// <summary>Npgsql's <c>host:port</c> in a Host list; socket paths and bare IPv6 addresses keep their colons.</summary>

@@ -30,6 +30,20 @@ internal static class DatabaseUrlParser
         return separator > 0 && value[..separator].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
     }
 
+    /// <summary>The SQLAlchemy drivers of the <c>postgresql+DRIVER://</c> scheme.</summary>
+    private static readonly string[] SqlAlchemyDrivers = ["asyncpg", "psycopg", "psycopg2", "psycopg2cffi", "psycopg_async", "pg8000"];
+
+    private static readonly string[] TargetSessionAttributes = ["any", "read-write", "read-only", "primary", "standby", "prefer-standby", "prefer-primary"];
+
+    private static readonly string[] GssEncryptionModes = ["disable", "prefer", "require"];
+
+    /// <summary>
+    /// Parses a URL. The user information ends at the last '@' before the path (a raw '@' in a password works; one in the
+    /// database name does not move the host). Query keys follow libpq: values are trimmed, a key needs '=', a '%00' is
+    /// refused; the host list takes a port per host, an empty port meaning the default. The SQLAlchemy schemes
+    /// (<c>postgresql+DRIVER://</c>) also take their own forms: <c>?host=h:port</c>, comma lists, repeated <c>host=</c>, and
+    /// '+' as a space in query values.
+    /// </summary>
     public static DatabaseEndpoint Parse(string url, EndpointSource source, string setting)
     {
         url = url.Trim();
@@ -40,7 +54,7 @@ internal static class DatabaseUrlParser
                 "use postgres://user:password@host:5432/database");
         }
 
-        CheckScheme(url[..separator], setting);
+        var sqlAlchemy = CheckScheme(url[..separator], setting);
         var rest = url[(separator + 3)..];
 
         if (rest.Contains('#'))
@@ -53,8 +67,10 @@ internal static class DatabaseUrlParser
         var beforeQuery = queryStart < 0 ? rest : rest[..queryStart];
         var query = queryStart < 0 ? "" : rest[(queryStart + 1)..];
 
-        var at = beforeQuery.LastIndexOf('@');
-        if (at < 0 && query.Contains('@'))
+        // The authority ends at the first '/' after the user information: the last '@' before the path separates the
+        // user information, so a raw '@' in the password still works and one in the path never moves the host.
+        var at = AuthorityAt(beforeQuery);
+        if (at < 0 && UserInfoAfterQuestionMark(query))
         {
             throw new HoldfastConfigurationException(setting, "has an '@' after the '?'",
                 "percent-encode '?' as %3F if the password contains one; user information goes before the host: postgres://user:password@host/database");
@@ -74,20 +90,59 @@ internal static class DatabaseUrlParser
             draft.Database = PercentEncoding.Decode(hostAndPath[(slash + 1)..], setting, "database name");
         }
 
-        ReadHostList(hostList, draft);
-        ReadQuery(query, draft);
+        ReadHostList(hostList, draft, "host");
+        ReadQuery(query, draft, sqlAlchemy);
+        draft.ApplyHostPorts();
         return draft.Build();
     }
 
-    private static void CheckScheme(string scheme, string setting)
+    /// <summary>
+    /// The index of the '@' ending the user information: the last one in the authority, which ends at the first '/'
+    /// (RFC 3986). An '@' in the database name is the path's; a raw '/' in a password must be written %2F.
+    /// </summary>
+    private static int AuthorityAt(string beforeQuery)
+    {
+        var slash = beforeQuery.IndexOf('/');
+        return (slash < 0 ? beforeQuery : beforeQuery[..slash]).LastIndexOf('@');
+    }
+
+    /// <summary>An '@' in a query part with no '=' before it: a raw '?' in the password cut the URL short.</summary>
+    private static bool UserInfoAfterQuestionMark(string query)
+    {
+        var at = query.IndexOf('@');
+        if (at < 0)
+        {
+            return false;
+        }
+
+        var segmentStart = query.LastIndexOf('&', at) + 1;
+        return query.IndexOf('=', segmentStart, at - segmentStart) < 0;
+    }
+
+    /// <summary>Checks the scheme; true for SQLAlchemy's <c>postgresql+DRIVER</c>.</summary>
+    private static bool CheckScheme(string scheme, string setting)
     {
         var plus = scheme.IndexOf('+');
         var dialect = (plus < 0 ? scheme : scheme[..plus]).ToLowerInvariant();
-        if (dialect is not ("postgres" or "postgresql") || plus == scheme.Length - 1)
+        if (dialect is not ("postgres" or "postgresql"))
         {
             throw new HoldfastConfigurationException(setting, $"the scheme '{scheme}' is not PostgreSQL",
                 "start the URL with postgres://, postgresql:// or a SQLAlchemy form such as postgresql+asyncpg://");
         }
+
+        if (plus < 0)
+        {
+            return false;
+        }
+
+        var driver = scheme[(plus + 1)..].ToLowerInvariant();
+        if (!SqlAlchemyDrivers.Contains(driver))
+        {
+            throw new HoldfastConfigurationException(setting, $"the driver '{scheme[(plus + 1)..]}' of the scheme is not a SQLAlchemy PostgreSQL driver",
+                $"use postgresql:// or one of postgresql+{string.Join(", postgresql+", SqlAlchemyDrivers)}");
+        }
+
+        return true;
     }
 
     private static void ReadUserInfo(string userInfo, EndpointDraft draft)
@@ -101,7 +156,8 @@ internal static class DatabaseUrlParser
         }
     }
 
-    private static void ReadHostList(string hostList, EndpointDraft draft)
+    /// <summary>A comma list of <c>host</c>, <c>host:port</c>, <c>[IPv6]:port</c> or a socket directory; an empty port is the default.</summary>
+    private static void ReadHostList(string hostList, EndpointDraft draft, string what)
     {
         if (hostList.Length == 0)
         {
@@ -110,23 +166,20 @@ internal static class DatabaseUrlParser
 
         foreach (var entry in hostList.Split(','))
         {
-            var (host, port) = SplitHostPort(entry, draft.Setting);
-            draft.Hosts.Add(PercentEncoding.Decode(host, draft.Setting, "host"));
-            if (port is not null)
-            {
-                draft.Ports.Add(EndpointDraft.ParsePort(port, draft.Setting, "port"));
-            }
-        }
-
-        if (draft.Ports.Count > 0 && draft.Ports.Count != draft.Hosts.Count)
-        {
-            throw new HoldfastConfigurationException(draft.Setting, "some hosts have a port and some do not",
-                "give every host its port (host1:5432,host2:5433) or none");
+            var (host, port) = SplitHostPort(entry.Trim(), draft.Setting);
+            draft.Hosts.Add(PercentEncoding.Decode(host, draft.Setting, what));
+            draft.HostPorts.Add(string.IsNullOrEmpty(port) ? null : EndpointDraft.ParsePort(port, draft.Setting, "port"));
         }
     }
 
     private static (string Host, string? Port) SplitHostPort(string entry, string setting)
     {
+        if (entry.StartsWith('/') || entry.StartsWith("%2F", StringComparison.OrdinalIgnoreCase))
+        {
+            // A socket directory: Cloud SQL's contain ':' (/cloudsql/PROJECT:REGION:INSTANCE).
+            return (entry, null);
+        }
+
         if (entry.StartsWith('['))
         {
             var close = entry.IndexOf(']');
@@ -157,37 +210,63 @@ internal static class DatabaseUrlParser
         return colon < 0 ? (entry, null) : (entry[..colon], entry[(colon + 1)..]);
     }
 
-    private static void ReadQuery(string query, EndpointDraft draft)
+    private static void ReadQuery(string query, EndpointDraft draft, bool sqlAlchemy)
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var queryHosts = false;
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = pair.IndexOf('=');
-            var key = PercentEncoding.Decode(equals < 0 ? pair : pair[..equals], draft.Setting, "query key").Trim();
-            var value = equals < 0 ? "" : PercentEncoding.Decode(pair[(equals + 1)..], draft.Setting, $"value of '{key}'");
+            if (equals < 0)
+            {
+                throw new HoldfastConfigurationException(draft.Setting, $"the query part '{SafeKey(pair)}' has no '='",
+                    "write every query parameter as key=value, e.g. ?sslmode=require");
+            }
+
+            var key = Decode(pair[..equals], draft, "query key", sqlAlchemy).Trim();
+            var value = Decode(pair[(equals + 1)..], draft, $"value of '{SafeKey(key)}'", sqlAlchemy).Trim();
             if (!SupportedKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
-                throw new HoldfastConfigurationException(draft.Setting, $"the query key '{key}' is not supported",
+                throw new HoldfastConfigurationException(draft.Setting, $"the query key '{SafeKey(key)}' is not supported",
                     $"remove it, or use one of: {string.Join(", ", SupportedKeys)}");
             }
 
-            if (!seen.Add(key) || (key is "ssl" or "sslmode" && seen.Contains(key == "ssl" ? "sslmode" : "ssl")))
+            var lower = key.ToLowerInvariant();
+            if (lower == "host")
+            {
+                // Several host= (SQLAlchemy's multi-host form) add up; the first replaces the hosts before the path.
+                if (!queryHosts)
+                {
+                    draft.Hosts.Clear();
+                    draft.HostPorts.Clear();
+                    queryHosts = true;
+                }
+
+                ReadHostList(value, draft, "host");
+                continue;
+            }
+
+            if (!seen.Add(lower) || (lower is "ssl" or "sslmode" && seen.Contains(lower == "ssl" ? "sslmode" : "ssl")))
             {
                 throw new HoldfastConfigurationException(draft.Setting, $"the query key '{key}' is given twice",
                     "keep one of them");
             }
 
-            ApplyQueryKey(key.ToLowerInvariant(), value, draft);
+            ApplyQueryKey(lower, value, draft);
         }
     }
+
+    /// <summary>Percent-decoding; SQLAlchemy's schemes also read '+' in the query as a space, as its URL parser does.</summary>
+    private static string Decode(string text, EndpointDraft draft, string part, bool sqlAlchemy) =>
+        PercentEncoding.Decode(sqlAlchemy ? text.Replace('+', ' ') : text, draft.Setting, part);
+
+    /// <summary>A query key as echoed in an error: short, and never a value that might be a secret.</summary>
+    private static string SafeKey(string key) => key.Length > 40 || key.Contains('@') || key.Contains(':') ? key[..Math.Min(key.Length, 12)] + "…" : key;
 
     private static void ApplyQueryKey(string key, string value, EndpointDraft draft)
     {
         switch (key)
         {
-            case "host":
-                draft.Hosts = [.. value.Split(',')];
-                break;
             case "port":
                 draft.Ports = [.. value.Split(',').Select(p => EndpointDraft.ParsePort(p, draft.Setting, "port"))];
                 break;
@@ -209,9 +288,21 @@ internal static class DatabaseUrlParser
             case "connect_timeout":
                 draft.ConnectTimeout = EndpointDraft.ParseConnectTimeout(value, draft.Setting, key);
                 break;
+            case "target_session_attrs":
+                draft.NpgsqlSettings[NpgsqlKeywords[key]] = OneOf(value, TargetSessionAttributes, key, draft.Setting);
+                break;
+            case "gssencmode":
+                draft.NpgsqlSettings[NpgsqlKeywords[key]] = OneOf(value, GssEncryptionModes, key, draft.Setting);
+                break;
             default:
                 draft.NpgsqlSettings[NpgsqlKeywords[key]] = value;
                 break;
         }
     }
+
+    private static string OneOf(string value, string[] allowed, string key, string setting) =>
+        allowed.Contains(value.ToLowerInvariant())
+            ? value.ToLowerInvariant()
+            : throw new HoldfastConfigurationException(setting, $"{key}='{value}' is not a value it takes",
+                $"use one of: {string.Join(", ", allowed)}");
 }

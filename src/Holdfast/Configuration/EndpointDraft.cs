@@ -19,8 +19,29 @@ internal sealed class EndpointDraft(EndpointSource source, string setting)
 
     public List<int> Ports { get; set; } = [];
 
-    /// <summary>Ports written next to each host (<c>host:port</c>) in a key-value Host list; null where absent.</summary>
+    /// <summary>Ports written next to each host (<c>host:port</c>) in a host list; null where absent.</summary>
     public List<int?> HostPorts { get; } = [];
+
+    /// <summary>
+    /// Ports written next to hosts win; a host without one gets the single port given on its own (<c>port=</c>,
+    /// <c>Port=</c>) or, as libpq does, the default. A port list given on its own still needs one port per host.
+    /// </summary>
+    public void ApplyHostPorts()
+    {
+        if (HostPorts.Count != Hosts.Count || HostPorts.All(p => p is null))
+        {
+            return;
+        }
+
+        if (Ports.Count > 1 && Ports.Count == Hosts.Count)
+        {
+            Ports = [.. HostPorts.Select((p, i) => p ?? Ports[i])];
+            return;
+        }
+
+        var fallback = Ports.Count == 1 ? Ports[0] : DatabaseHost.DefaultPort;
+        Ports = [.. HostPorts.Select(p => p ?? fallback)];
+    }
 
     public string? Database { get; set; }
 
@@ -42,22 +63,24 @@ internal sealed class EndpointDraft(EndpointSource source, string setting)
     {
         if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
         {
+            // Only digits are echoed: text where a port should be is often a password whose '@' went missing.
+            var shown = value.Trim().All(char.IsAsciiDigit) ? $"'{value.Trim()}'" : "(not shown: it is not digits)";
             throw new HoldfastConfigurationException(setting,
-                $"the {what} '{value}' is not a port number",
-                "use a whole number from 1 to 65535 (PostgreSQL's default is 5432)");
+                $"the {what} {shown} is not a port number",
+                "use a whole number from 1 to 65535 (PostgreSQL's default is 5432); a password with '@', '/', '?' or '#' must be percent-encoded");
         }
 
         return port;
     }
 
-    /// <summary>Seconds as libpq's <c>connect_timeout</c> takes them; zero or less means "not set".</summary>
+    /// <summary>Seconds as libpq's <c>connect_timeout</c> takes them; 0 means "not set"; a negative number is refused.</summary>
     public static TimeSpan? ParseConnectTimeout(string value, string setting, string key)
     {
-        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds))
+        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) || seconds < 0)
         {
             throw new HoldfastConfigurationException(setting,
-                $"{key}='{value}' is not a whole number of seconds",
-                $"write {key} as seconds, e.g. {key}=30");
+                $"{key}='{value}' is not a whole number of seconds (0 or more)",
+                $"write {key} as seconds, e.g. {key}=30 (0: no timeout of its own)");
         }
 
         return seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
@@ -117,6 +140,15 @@ internal sealed class EndpointDraft(EndpointSource source, string setting)
     private string CheckHost(string host)
     {
         host = host.Trim();
+        if (host.Contains("://", StringComparison.Ordinal) || host.Contains('@'))
+        {
+            // Never echoed: it may carry a password.
+            throw new HoldfastConfigurationException(Setting, "holds a URL or user information, not a host",
+                Source == EndpointSource.PostgresVariables
+                    ? "put a whole URL in DATABASE_URL; POSTGRES_HOST takes only the host name, IP address or socket directory"
+                    : "give only the host name, IP address or socket directory here");
+        }
+
         if (host.StartsWith('/'))
         {
             if (CloudSqlSocket.Check(Setting, host) is { } problem)

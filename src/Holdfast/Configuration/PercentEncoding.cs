@@ -32,7 +32,14 @@ internal static class PercentEncoding
                 throw Invalid(setting, part);
             }
 
-            bytes.Add(Convert.ToByte(value.Substring(escape + 1, 2), 16));
+            var decoded = Convert.ToByte(value.Substring(escape + 1, 2), 16);
+            if (decoded == 0)
+            {
+                throw new HoldfastConfigurationException(setting, $"the {part} contains %00 (a NUL character)",
+                    "remove it: no PostgreSQL name, password or value can hold a NUL (libpq refuses it too)");
+            }
+
+            bytes.Add(decoded);
             i = escape + 3;
         }
 
