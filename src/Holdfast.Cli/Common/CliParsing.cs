@@ -7,16 +7,26 @@ namespace Holdfast.Cli.Common;
 /// <summary>Option parsers shared by commands.</summary>
 internal static class CliParsing
 {
-    /// <summary>A positive duration such as <c>5s</c>, <c>500ms</c>, <c>2m</c> or plain seconds.</summary>
+    /// <summary>The longest duration an option takes: longer waits are not timeouts, and the runtime's timers stop at ~24 days.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
+
+    /// <summary>A positive duration such as <c>5s</c>, <c>500ms</c>, <c>2m</c> or plain seconds, at most <see cref="MaxDuration"/>.</summary>
     public static TimeSpan? Duration(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        var option = result.Parent is OptionResult parent ? parent.Option.Name : "the value";
         if (DurationText.TryParse(text, out var value) && value > TimeSpan.Zero)
         {
-            return value;
+            if (value <= MaxDuration)
+            {
+                return value;
+            }
+
+            result.AddError($"{option} '{text}' is longer than 7 days: give at most 168h.");
+            return null;
         }
 
-        result.AddError($"'{text}' is not a positive duration: write seconds (5), or a number with a unit (500ms, 5s, 2m).");
+        result.AddError($"{option} '{text}' is not a positive duration: write seconds (5), or a number with a unit (500ms, 5s, 2m).");
         return null;
     }
 

@@ -101,11 +101,6 @@ internal sealed partial class DoctorRunner
             return new StageOutcome("not used over a Unix socket", StageStatus.Skipped);
         }
 
-        if (target.SslMode == SslMode.Disable)
-        {
-            return new StageOutcome("sslmode=disable", StageStatus.Skipped);
-        }
-
         var address = reachable[0];
         using var socket = NewSocket(address);
         await socket.ConnectAsync(address, cancellationToken);
@@ -118,6 +113,20 @@ internal sealed partial class DoctorRunner
         if (await stream.ReadAsync(answer, cancellationToken) == 0)
         {
             throw new NpgsqlException("The server closed the connection in answer to the SSL request", new EndOfStreamException());
+        }
+
+        if (answer[0] is not ((byte)'S' or (byte)'N' or (byte)'E'))
+        {
+            var shown = answer[0] is >= 0x20 and < 0x7F ? $"'{(char)answer[0]}'" : $"0x{answer[0]:X2}";
+            return StageOutcome.Fail(FailureClassifier.FromKind(FailureKind.NotPostgres,
+                $"the server answered the SSL request with {shown}{(answer[0] == (byte)'H' ? " (as HTTP's 'HTTP/1.1 ...' begins)" : "")}, not 'S' or 'N'", target));
+        }
+
+        if (target.SslMode == SslMode.Disable)
+        {
+            // Asked only to be sure a PostgreSQL server is there: without TLS, a foreign server's answer to the start-up
+            // message reads as a broken connection.
+            return new StageOutcome($"not used (sslmode=disable); the server answers PostgreSQL's SSL request ('{(char)answer[0]}')");
         }
 
         var required = target.SslMode is SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull;

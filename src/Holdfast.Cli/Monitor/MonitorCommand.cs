@@ -38,6 +38,9 @@ internal static class MonitorCommand
             var configuration = CliConfiguration.Load(environment: environment);
             var endpoint = DatabaseEndpoint.Resolve(configuration, parse.GetValue(common.Connection));
             var timeouts = HoldfastTimeouts.Resolve(configuration, endpoint, environment is { } forced ? new DetectedEnvironment(forced, "--environment") : null);
+            MonitorFiles.CheckWritable(parse.GetValue(csv), "--csv");
+            MonitorFiles.CheckWritable(parse.GetValue(json), "--json");
+            MonitorFiles.CheckWritable(parse.GetValue(chart), "--chart");
             var every = parse.GetValue(interval) ?? TimeSpan.FromSeconds(5);
             var jsonResult = parse.GetResult(json);
             var jsonToStdout = jsonResult is not null && parse.GetValue(json) is null;

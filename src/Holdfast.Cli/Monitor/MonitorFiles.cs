@@ -22,6 +22,39 @@ internal static class MonitorFiles
         return csv.ToString();
     }
 
+    /// <summary>
+    /// Checks before the run that each output can be written (a long run must not lose its report at the end): the
+    /// directory is created and the file opened for writing; a file that did not exist is removed again.
+    /// </summary>
+    /// <exception cref="Holdfast.Configuration.HoldfastConfigurationException">An output cannot be written.</exception>
+    public static void CheckWritable(string? path, string option)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var full = Path.GetFullPath(path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            var existed = File.Exists(full);
+            using (new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+            }
+
+            if (!existed)
+            {
+                File.Delete(full);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new Holdfast.Configuration.HoldfastConfigurationException(option, $"'{path}' cannot be written ({ex.GetType().Name}: {ex.Message})",
+                "give a file in a directory you can write to");
+        }
+    }
+
     public static async Task WriteAsync(string? path, string content)
     {
         if (path is null)

@@ -11,6 +11,9 @@ public static class PoolPlanner
     /// <summary>The largest pool recommended: Npgsql's default Max Pool Size. More rarely helps; it only queues in PostgreSQL.</summary>
     public const int MaxRecommendedPool = 100;
 
+    /// <summary>PostgreSQL's largest <c>max_connections</c>.</summary>
+    public const int PostgresMaxConnections = 262143;
+
     /// <summary>Plans the pool size.</summary>
     /// <param name="inputs">The capacity.</param>
     /// <exception cref="ArgumentException">An input is out of range (see <see cref="CapacityInputs.Problems"/>).</exception>
@@ -24,7 +27,7 @@ public static class PoolPlanner
 
         var steps = new List<string>();
         var (usable, budget) = ServerBudget(inputs, steps);
-        var atOnce = inputs.Instances + inputs.RolloutOverlap;
+        var atOnce = (long)inputs.Instances + inputs.RolloutOverlap;
         steps.Add($"instances at once = {inputs.Instances} + {inputs.RolloutOverlap} during rollout = {atOnce}");
         var perInstance = budget / atOnce;
         steps.Add($"per instance = floor({budget} / {atOnce}) = {perInstance}");
@@ -33,27 +36,30 @@ public static class PoolPlanner
 
         if (usable <= 0)
         {
-            return NoFit(inputs, usable, budget, atOnce, perInstance, steps,
+            return NoFit(inputs, usable, budget, Clamp(atOnce), Clamp(perInstance), steps,
                 $"no plan fits: max_connections {inputs.MaxConnections} leaves nothing after {inputs.Reserved} reserved and {inputs.OtherClients} other clients; raise max_connections or move the other clients");
         }
 
         if (pool < 1)
         {
-            var needed = atOnce * (1 + inputs.Overflow);
+            var needed = atOnce * (1L + inputs.Overflow);
             var neededMax = SmallestMaxConnections(inputs, needed);
-            var maxInstances = budget / (1 + inputs.Overflow) - inputs.RolloutOverlap;
+            var raise = neededMax <= PostgresMaxConnections
+                ? $"Raise max_connections to at least {neededMax}"
+                : $"No server takes that many (max_connections is at most {PostgresMaxConnections})";
+            var maxInstances = budget / (1L + inputs.Overflow) - inputs.RolloutOverlap;
             var instancesFix = maxInstances >= 1 ? $"run at most {maxInstances} instances" : "run fewer instances";
-            return NoFit(inputs, usable, budget, atOnce, perInstance, steps,
+            return NoFit(inputs, usable, budget, Clamp(atOnce), Clamp(perInstance), steps,
                 $"no plan fits: {atOnce} instances need at least {atOnce} x (1 + {inputs.Overflow}) = {needed} connections but the budget is {budget}. " +
-                $"Raise max_connections to at least {neededMax}, {instancesFix}, or put a pooler (PgBouncer, Cloud SQL Managed Connection Pooling) in front");
+                $"{raise}, {instancesFix}, or put a pooler (PgBouncer, Cloud SQL Managed Connection Pooling) in front");
         }
 
-        var recommended = Math.Min(pool, MaxRecommendedPool);
+        var recommended = (int)Math.Min(pool, MaxRecommendedPool);
         var total = atOnce * (recommended + inputs.Overflow);
         steps.Add($"total = {atOnce} x ({recommended} + {inputs.Overflow}) = {total} <= budget {budget}");
         var verdict = $"Max Pool Size = {recommended} per instance" +
                       (recommended < pool ? $" (the budget allows {pool}; more than {MaxRecommendedPool} rarely helps)" : "");
-        return new PoolPlan(inputs, true, recommended, usable, budget, atOnce, perInstance, total, steps, verdict);
+        return new PoolPlan(inputs, true, recommended, usable, budget, Clamp(atOnce), Clamp(perInstance), Clamp(total), steps, verdict);
     }
 
     /// <summary>
@@ -143,21 +149,23 @@ public static class PoolPlanner
     private static int Budget(int usable, double margin) => usable <= 0 ? 0 : (int)Math.Floor((usable * margin) + 1e-9);
 
     /// <summary>The smallest max_connections whose budget holds <paramref name="needed"/> connections.</summary>
-    private static int SmallestMaxConnections(CapacityInputs inputs, int needed)
+    private static long SmallestMaxConnections(CapacityInputs inputs, long needed)
     {
-        var usable = (int)Math.Ceiling(needed / inputs.SafetyMargin);
-        while (usable > 1 && Budget(usable - 1, inputs.SafetyMargin) >= needed)
+        var usable = (long)Math.Ceiling(needed / inputs.SafetyMargin);
+        while (usable > 1 && LongBudget(usable - 1, inputs.SafetyMargin) >= needed)
         {
             usable--;
         }
 
-        while (Budget(usable, inputs.SafetyMargin) < needed)
+        while (LongBudget(usable, inputs.SafetyMargin) < needed)
         {
             usable++;
         }
 
         return usable + inputs.Reserved + inputs.OtherClients;
     }
+
+    private static long LongBudget(long usable, double margin) => usable <= 0 ? 0 : (long)Math.Floor((usable * margin) + 1e-9);
 
     private static PoolPlan NoFit(CapacityInputs inputs, int usable, int budget, int atOnce, int perInstance, List<string> steps, string verdict) =>
         new(inputs, false, 0, usable, budget, atOnce, perInstance, 0, steps, verdict);

@@ -57,6 +57,11 @@ public static class FailureClassifier
             return FailureKind.Configuration;
         }
 
+        if (Find<NpgsqlException>(exception, IsForeignProtocol) is not null)
+        {
+            return FailureKind.NotPostgres;
+        }
+
         if (FindNoSuitableHost(exception) is { } noSuitableHost)
         {
             // A host that refused for good (a wrong password on every host comes as that PostgresException alone) is what
@@ -133,6 +138,11 @@ public static class FailureClassifier
         SocketError.AddressNotAvailable when endpoint is null => FailureKind.SocketMissing,
         _ => FailureKind.Refused,
     };
+
+    /// <summary>Npgsql's words for an answer that is not PostgreSQL's protocol (an HTTP server answering the SSL request).</summary>
+    private static bool IsForeignProtocol(NpgsqlException exception) => exception is not PostgresException &&
+        (exception.Message.StartsWith("Received unknown response", StringComparison.Ordinal) ||
+         exception.Message.StartsWith("Unknown message code", StringComparison.Ordinal));
 
     /// <summary>A write refused because the transaction or the server is read-only (25006).</summary>
     internal static bool IsReadOnlyRefusal(Exception exception) => Find<PostgresException>(exception) is { SqlState: "25006" };

@@ -38,6 +38,10 @@ internal static class FailureDiagnosis
                 "Fix: if the server has no TLS, use sslmode=prefer or disable; with verify-ca/verify-full, give the server's CA (sslrootcert) " +
                 "and connect by the name on its certificate.",
             FailureKind.SocketMissing => SocketMissing(endpoint),
+            FailureKind.NotPostgres =>
+                $"Something answers at {where}, but not in PostgreSQL's protocol: this is not a PostgreSQL server (an HTTP server, " +
+                "a load balancer's health port, another database). Retrying will not help. Fix: check the port (PostgreSQL listens on 5432 " +
+                $"by default, PgBouncer on 6432) and that the host in {source} is the database's.",
             FailureKind.Timeout =>
                 $"No answer from {where} within the deadline. This is transient and retried within the budget. " +
                 "Fix: if connects succeed but are slow (Cloud SQL behind a VPC connector, cold starts), raise Holdfast:Timeouts:Connection " +

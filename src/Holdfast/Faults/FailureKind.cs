@@ -53,4 +53,10 @@ public enum FailureKind
     /// refused a write because it is read-only (SQLSTATE 25006): a failover or switchover is under way. Transient.
     /// </summary>
     Failover,
+
+    /// <summary>
+    /// Something answered at the address, but not in PostgreSQL's protocol (an HTTP server, a health-check port, another
+    /// database). Permanent.
+    /// </summary>
+    NotPostgres,
 }

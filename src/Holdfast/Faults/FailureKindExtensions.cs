@@ -17,7 +17,7 @@ public static class FailureKindExtensions
     /// <summary>True for kinds that no amount of waiting cures: they need a change of configuration or credentials.</summary>
     /// <param name="kind">The kind.</param>
     public static bool IsPermanent(this FailureKind kind) => kind is
-        FailureKind.AuthenticationFailed or FailureKind.DatabaseMissing or FailureKind.Configuration or FailureKind.Tls;
+        FailureKind.AuthenticationFailed or FailureKind.DatabaseMissing or FailureKind.Configuration or FailureKind.Tls or FailureKind.NotPostgres;
 
     /// <summary>
     /// True for the infrastructure kinds a staging bypass may tolerate (timeout, refused, too many connections,

@@ -1,0 +1,76 @@
+using Holdfast.Cli.Tests.Support;
+
+namespace Holdfast.Cli.Tests;
+
+/// <summary>
+/// Inputs that once crashed the command (exit 1, a stack trace), ran a whole job before failing, or echoed a secret: each
+/// now gets one line naming the setting, the problem and the fix, with exit 2 (or the diagnosis' own code).
+/// </summary>
+public sealed class InputHardeningTests
+{
+    private const string Secret = "S3cr3t-pw";
+
+    public static TheoryData<string, string[], string, int, string> Cases => new()
+    {
+        // name, arguments, DATABASE_URL or "" , exit code, what the one line says
+        { "doctor timeout beyond a week", ["doctor", "--timeout", "1e9"], "postgres://app@127.0.0.1:1/x", 2, "--timeout '1e9' is longer than 7 days" },
+        { "doctor timeout in hours", ["doctor", "--timeout", "99999h"], "postgres://app@127.0.0.1:1/x", 2, "--timeout '99999h' is longer than 7 days" },
+        { "monitor unwritable chart", ["monitor", "--chart", "/proc/holdfast/x.svg", "--duration", "10m"], "postgres://app@127.0.0.1:1/x", 2, "--chart: '/proc/holdfast/x.svg' cannot be written" },
+        { "plan overflow", ["plan", "--max-connections", "2147483647", "--instances", "2147483647"], "", 2, "= 8589934588 connections" },
+        { "unknown driver", ["validate"], $"postgresql+foo://app:{Secret}@db/orders", 2, "the driver 'foo' of the scheme is not a SQLAlchemy PostgreSQL driver" },
+        { "connection string keyword without value", ["doctor"], "", 2, "the keyword 'Foo' is not one Npgsql knows" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Input_GetsOneLineAndItsExitCode_NeverAStackTraceOrASecret(string name, string[] arguments, string url, int exit, string line)
+    {
+        var environment = new Dictionary<string, string>();
+        if (url.Length > 0)
+        {
+            environment["DATABASE_URL"] = url;
+        }
+
+        if (name == "connection string keyword without value")
+        {
+            environment["ConnectionStrings__Database"] = $"Host=db;Username=app;Password={Secret};Foo=";
+        }
+
+        var run = await CliProcess.RunAsync(arguments, environment, timeout: TimeSpan.FromSeconds(30));
+
+        Assert.True(run.ExitCode == exit, $"{name}: {run}");
+        Assert.Contains(line, run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, run.All, StringComparison.Ordinal);
+        Assert.True(run.Elapsed < TimeSpan.FromSeconds(15), $"{name} took {run.Elapsed.TotalSeconds:0.0} s: checked before any work");
+    }
+
+    [Fact]
+    public async Task PostgresHostHoldingAWholeUrl_IsRefusedWithoutEchoingIt()
+    {
+        var environment = new Dictionary<string, string> { ["POSTGRES_HOST"] = $"postgres://app:{Secret}@db:5432/orders" };
+
+        var validate = await CliProcess.RunAsync(["validate"], environment);
+        var doctor = await CliProcess.RunAsync(["doctor", "--json"], environment);
+
+        Assert.Equal(2, validate.ExitCode);
+        Assert.Equal(2, doctor.ExitCode);
+        Assert.Contains("POSTGRES_HOST: holds a URL or user information, not a host", validate.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, validate.All + doctor.All, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("prefer")]
+    [InlineData("disable")]
+    public async Task Doctor_AnHttpServerOnThePort_SaysItIsNotPostgres_ExitFour(string sslMode)
+    {
+        await using var http = new HttpOnlyServer();
+
+        var run = await CliProcess.RunAsync(["doctor"], new Dictionary<string, string> { ["DATABASE_URL"] = $"postgres://app:{Secret}@127.0.0.1:{http.Port}/orders?sslmode={sslMode}" });
+
+        Assert.True(run.ExitCode == 4, run.ToString());
+        Assert.Contains("FAILED at tls: NotPostgres", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("this is not a PostgreSQL server", run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, run.All, StringComparison.Ordinal);
+    }
+}
