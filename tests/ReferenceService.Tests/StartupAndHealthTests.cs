@@ -63,7 +63,38 @@ public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
 
         Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("Holdfast:Timeouts:Connection: is 20 s, below the staging floor of 35 s", service.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", service.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", service.Stderr + service.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABusyPort_IsAConfigurationError_OneLineAndExitTwo_NoStackTrace()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var service = ServiceProcess.Start(new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = Api.Url(postgres),
+            ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
+        });
+
+        Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"holdfast: cannot listen on http://127.0.0.1:{port}: the address is already in use", service.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", service.Stderr + service.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownConnectionStringKeyword_IsAConfigurationError_WithoutTheSecret()
+    {
+        await using var service = ServiceProcess.Start(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Database"] = $"Host={postgres.Host};Port={postgres.Port};Username={postgres.Username};Password={postgres.Password};Foo=",
+        });
+
+        Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("the keyword 'Foo' is not one Npgsql knows", service.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", service.Stderr + service.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(postgres.Password, service.Stderr + service.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

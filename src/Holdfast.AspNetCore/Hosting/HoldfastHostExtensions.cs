@@ -1,6 +1,11 @@
+using System.Net;
+using System.Net.Sockets;
 using Holdfast.AspNetCore;
 using Holdfast.Configuration;
 using Holdfast.Faults;
+using Holdfast.Resilience;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
@@ -19,8 +24,22 @@ public static class HoldfastHostExtensions
         ArgumentNullException.ThrowIfNull(host);
         try
         {
+            // Before the host starts: a configuration it cannot honour and an address it cannot listen on end here with
+            // one line, not in the host's "Hosting failed to start" log with its stack trace.
+            _ = host.Services.GetService<IOptions<HoldfastOptions>>()?.Value;
+            _ = host.Services.GetService<HoldfastDataSource>();
+            if (BusyAddress(host.Services.GetService<IConfiguration>()?["urls"]) is { } busy)
+            {
+                return await AddressInUseAsync(busy).ConfigureAwait(false);
+            }
+
             await host.RunAsync().ConfigureAwait(false);
             return Environment.ExitCode;
+        }
+        catch (IOException ex) when (FindAddressInUse(ex))
+        {
+            // Taken between the check and the start.
+            return await AddressInUseAsync(ex.Message).ConfigureAwait(false);
         }
         catch (OptionsValidationException ex) when (ex.OptionsType == typeof(HoldfastOptions))
         {
@@ -37,5 +56,62 @@ public static class HoldfastHostExtensions
             await Console.Error.WriteLineAsync($"holdfast: {ex.Message}").ConfigureAwait(false);
             return Environment.ExitCode = ExitCodes.InvalidConfiguration;
         }
+    }
+
+    private static async Task<int> AddressInUseAsync(string address)
+    {
+        await Console.Error.WriteLineAsync(
+            $"holdfast: cannot listen on {address}: the address is already in use. Fix: stop the process that holds it, or set PORT " +
+            "(or ASPNETCORE_URLS) to a free port").ConfigureAwait(false);
+        return Environment.ExitCode = ExitCodes.InvalidConfiguration;
+    }
+
+    private static bool FindAddressInUse(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } ||
+                current.GetType().Name == "AddressInUseException")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The first configured <c>http://host:port</c> another process already listens on, or null.</summary>
+    private static string? BusyAddress(string? urls)
+    {
+        foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var normalized = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Port <= 0)
+            {
+                continue;
+            }
+
+            var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip : null;
+            if (address is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                probe.Bind(new IPEndPoint(address, uri.Port));
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                return url;
+            }
+            catch (SocketException)
+            {
+                // Not bindable for another reason (no such interface): Kestrel will say.
+            }
+        }
+
+        return null;
     }
 }
