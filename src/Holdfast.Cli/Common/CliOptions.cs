@@ -14,7 +14,8 @@ internal sealed class CliOptions
 
     public Option<HoldfastEnvironment?> Environment { get; } = new("--environment", "-e")
     {
-        Description = "development, test, staging or production; default from HOLDFAST_ENVIRONMENT, ENVIRONMENT, ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, else development.",
+        Description = "development, test, staging or production; default from HOLDFAST_ENVIRONMENT, ENVIRONMENT, ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, else production (as the .NET host).",
+        HelpName = "development|test|staging|production",
         Recursive = true,
         CustomParser = result =>
         {

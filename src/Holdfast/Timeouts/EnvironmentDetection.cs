@@ -10,7 +10,8 @@ public sealed record DetectedEnvironment(HoldfastEnvironment Environment, string
 
 /// <summary>
 /// Finds the environment: <c>HOLDFAST_ENVIRONMENT</c>, else <c>ENVIRONMENT</c>, else
-/// <c>ASPNETCORE_ENVIRONMENT</c> / <c>DOTNET_ENVIRONMENT</c>, else development.
+/// <c>ASPNETCORE_ENVIRONMENT</c> / <c>DOTNET_ENVIRONMENT</c>, else production — as ASP.NET Core's host does, so a service
+/// deployed with no variable gets production's budgets and floors, and Holdfast and the host never disagree.
 /// <c>HOLDFAST_ENVIRONMENT</c> must name a known environment; the general-purpose variables are
 /// skipped when they hold a name Holdfast does not know (e.g. <c>Local</c>), so the next one decides.
 /// </summary>
@@ -18,6 +19,9 @@ public static class EnvironmentDetection
 {
     /// <summary>The variable that, when set, decides the environment and must be valid.</summary>
     public const string HoldfastVariable = "HOLDFAST_ENVIRONMENT";
+
+    /// <summary>The source named when no variable decides: production, as the .NET host defaults to.</summary>
+    public const string DefaultSource = "default, as the .NET host";
 
     private static readonly string[] GeneralVariables = ["ENVIRONMENT", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT"];
 
@@ -54,7 +58,7 @@ public static class EnvironmentDetection
             }
         }
 
-        return new DetectedEnvironment(HoldfastEnvironment.Development, "default");
+        return new DetectedEnvironment(HoldfastEnvironment.Production, DefaultSource);
     }
 
     /// <summary>Parses an environment name (development, test, staging, production, and short forms).</summary>

@@ -19,7 +19,7 @@ public sealed class MonitorCommandTests(PostgresFixture fixture)
         var url = postgres.DatabaseUrlVia(proxy.Port);
 
         var run = await CliProcess.RunAsync(["monitor", "--duration", "4s", "--interval", "1s", "--csv", "s.csv", "--json", "s.json", "--chart", "s.svg"],
-            new Dictionary<string, string> { ["DATABASE_URL"] = url }, workingDirectory: directory.Path);
+            new Dictionary<string, string> { ["DATABASE_URL"] = url, ["HOLDFAST_ENVIRONMENT"] = "development" }, workingDirectory: directory.Path);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("trend report", run.Stdout, StringComparison.Ordinal);

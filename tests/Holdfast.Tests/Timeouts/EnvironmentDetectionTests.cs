@@ -12,7 +12,7 @@ public sealed class EnvironmentDetectionTests
     [InlineData(new[] { "ASPNETCORE_ENVIRONMENT=Staging", "DOTNET_ENVIRONMENT=Production" }, HoldfastEnvironment.Staging, "ASPNETCORE_ENVIRONMENT")]
     [InlineData(new[] { "DOTNET_ENVIRONMENT=Test" }, HoldfastEnvironment.Test, "DOTNET_ENVIRONMENT")]
     [InlineData(new[] { "ENVIRONMENT=Docker", "ASPNETCORE_ENVIRONMENT=Production" }, HoldfastEnvironment.Production, "ASPNETCORE_ENVIRONMENT")]
-    [InlineData(new string[0], HoldfastEnvironment.Development, "default")]
+    [InlineData(new string[0], HoldfastEnvironment.Production, "default, as the .NET host")]
     public void Detect_FollowsThePrecedenceAndSkipsUnknownGeneralNames(string[] variables, HoldfastEnvironment expected, string source)
     {
         var detected = EnvironmentDetection.Detect(Config.From(variables));

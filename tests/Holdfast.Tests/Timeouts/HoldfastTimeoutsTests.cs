@@ -69,7 +69,7 @@ public sealed class HoldfastTimeoutsTests
     [Fact]
     public void Validate_DevelopmentHasNoFloors()
     {
-        var timeouts = HoldfastTimeouts.Resolve(Config.From("Holdfast:Timeouts:Connection=1", "Holdfast:Timeouts:Pool=1", "Holdfast:Timeouts:Initialization=2"));
+        var timeouts = HoldfastTimeouts.Resolve(Config.From("HOLDFAST_ENVIRONMENT=development", "Holdfast:Timeouts:Connection=1", "Holdfast:Timeouts:Pool=1", "Holdfast:Timeouts:Initialization=2"));
 
         Assert.Empty(timeouts.Validate());
     }
