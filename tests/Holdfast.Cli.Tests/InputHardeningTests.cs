@@ -45,6 +45,37 @@ public sealed class InputHardeningTests
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(15), $"{name} took {run.Elapsed.TotalSeconds:0.0} s: checked before any work");
     }
 
+    public static TheoryData<string, string, string> ValidateCases => new()
+    {
+        // variable=value, DATABASE_URL, what validate must say
+        { "Holdfast__Timeouts__Conection=10", "postgres://app@db/orders", "Holdfast:Timeouts:Conection: is not a setting Holdfast reads: it does nothing. Fix: did you mean Holdfast:Timeouts:Connection?" },
+        { "Holdfast__Timeouts__HealthCheck=1ms", "postgres://app@db/orders", "Holdfast:Timeouts:HealthCheck: is 1 ms, shorter than anything can answer in" },
+        { "Holdfast__Pool__MaxSize=1e9", "postgres://app@db/orders", "Holdfast:Pool:MaxSize: is 1000000000; no server takes that many connections from one pool" },
+        { "Holdfast__Pooler__Mode=bouncy", "postgres://app@db/orders", "Holdfast:Pooler:Mode: 'bouncy' is not a pooler mode" },
+        { "HOLDFAST_ENVIRONMENT=staging", $"postgres://app:{Secret}@db/orders?target_session_attrs=bogus", "target_session_attrs='bogus' is not a value it takes" },
+        { "HOLDFAST_ENVIRONMENT=staging", $"postgres://app:{Secret}@db/orders?gssencmode=bogus", "gssencmode='bogus' is not a value it takes" },
+        { "HOLDFAST_ENVIRONMENT=staging", $"postgres://app:{Secret}@db/orders?connect_timeout=-1", "connect_timeout='-1' is not a whole number of seconds (0 or more)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ValidateCases))]
+    public async Task Validate_RefusesWhatCannotWork(string variable, string url, string expected)
+    {
+        var environment = new Dictionary<string, string> { ["DATABASE_URL"] = url };
+        environment[variable[..variable.IndexOf('=')]] = variable[(variable.IndexOf('=') + 1)..];
+        if (!environment.ContainsKey("HOLDFAST_ENVIRONMENT"))
+        {
+            environment["HOLDFAST_ENVIRONMENT"] = "staging";
+        }
+
+        var run = await CliProcess.RunAsync(["validate"], environment);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains(expected, run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.All, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task PostgresHostHoldingAWholeUrl_IsRefusedWithoutEchoingIt()
     {

@@ -82,7 +82,7 @@ public sealed class OutageUnderLoadTests
         Assert.True(first503 - silentAt < TimeSpan.FromSeconds(4.5), $"first 503 {(first503 - silentAt)?.TotalSeconds:0.000} s after the path went silent");
         LoadChecks.AssertOnlyOkOr503WithRetryAfter(load);
         var longest = LongestWaitAfter(load, silentAt, healedAt);
-        Assert.True(longest < TimeSpan.FromSeconds(4.5), $"a request waited {longest.TotalSeconds:0.000} s on the silent path");
+        Assert.True(longest < TimeSpan.FromSeconds(5), $"a request waited {longest.TotalSeconds:0.000} s on the silent path");
         Assert.True(recovered - healedAt < TimeSpan.FromSeconds(3), $"serving 200 again {(recovered - healedAt)?.TotalSeconds:0.000} s after the heal");
     }
 

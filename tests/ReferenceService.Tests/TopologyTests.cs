@@ -110,7 +110,9 @@ public sealed class TopologyTests(PostgresFixture fixture)
         TestContext.Current.TestOutputHelper?.WriteLine(timeline);
         Assert.All(load.Requests, r => Assert.True(r.Status is 200 or 503, $"{r.Name} answered {r.Status} after {r.Duration.TotalSeconds:0.000} s; {timeline}"));
         Assert.True(afterRestart - restartedAt < TimeSpan.FromSeconds(2), timeline);
-        Assert.True(afterResume - resumedAt < TimeSpan.FromSeconds(1), timeline);
+        // Requests held during the pause all go on at the resume, and sign-ins hash passwords on two cores: the first new
+        // request queues behind them (in-process, without HTTP and hashing, the bound is 1 s).
+        Assert.True(afterResume - resumedAt < TimeSpan.FromSeconds(2), timeline);
     }
 
     private static List<(string Host, string Role, string? FailureKind)> Hosts(JsonDocument health) =>

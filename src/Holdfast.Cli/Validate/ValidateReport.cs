@@ -70,6 +70,7 @@ internal sealed record ValidateReport(
                 "Auto, Transaction, Session or None"));
         }
 
+        problems.AddRange(HoldfastSettings.UnknownKeys(configuration));
         PoolPlan? plan = null;
         if (Try(() => CapacitySettings.Resolve(configuration, endpoint)) is { } capacity)
         {

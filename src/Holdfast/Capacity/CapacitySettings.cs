@@ -18,6 +18,9 @@ public sealed class CapacitySettings
     /// <summary>The capacity section.</summary>
     public const string CapacitySection = "Holdfast:Capacity";
 
+    /// <summary>The largest pool Holdfast accepts: far beyond what any server's max_connections sensibly serves one process.</summary>
+    public const int MaxPoolSize = 10_000;
+
     /// <summary>Npgsql's default Max Pool Size.</summary>
     public const int NpgsqlDefaultPoolSize = 100;
 
@@ -49,9 +52,11 @@ public sealed class CapacitySettings
             : endpoint?.NpgsqlSettings.FirstOrDefault(s => s.Key.Equals("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)) is { Key: not null } keyword
                 ? new SourcedValue<int>(int.Parse(keyword.Value, CultureInfo.InvariantCulture), $"{endpoint.SourceName} Maximum Pool Size")
                 : new SourcedValue<int>(NpgsqlDefaultPoolSize, "Npgsql default");
-        if (poolSize.Value < 1)
+        if (poolSize.Value is < 1 or > MaxPoolSize)
         {
-            throw new HoldfastConfigurationException(poolSize.Source, $"is {poolSize.Value}; a pool needs at least one connection", "set it to 1 or more");
+            throw new HoldfastConfigurationException(poolSize.Source,
+                poolSize.Value < 1 ? $"is {poolSize.Value}; a pool needs at least one connection" : $"is {poolSize.Value}; no server takes that many connections from one pool",
+                $"set it from 1 to {MaxPoolSize} ('holdfast plan' sizes it)");
         }
 
         var values = new Dictionary<string, SourcedValue<double>>(StringComparer.Ordinal);

@@ -43,6 +43,12 @@ public sealed class HoldfastDataSourceBuilder
     public HoldfastDataSourceBuilder(IConfiguration configuration)
         : this(DatabaseEndpoint.Resolve(configuration))
     {
+        if (HoldfastSettings.UnknownKeys(configuration) is { Count: > 0 } unknown)
+        {
+            // A misspelled key would silently do nothing: the service must not start on a configuration it cannot honour.
+            throw new HoldfastConfigurationException(unknown);
+        }
+
         options.Timeouts = HoldfastTimeouts.Resolve(configuration, Endpoint);
         options.Pressure = PressureIndicators.From(configuration);
         options.Pooler = PoolerSettings.ModeFrom(configuration);

@@ -21,6 +21,22 @@ internal static class TimeoutValidator
                 continue;
             }
 
+            if (setting.Value < Minimum(setting.Kind))
+            {
+                problems.Add(new ConfigurationProblem(Name(setting),
+                    $"is {DurationText.Format(setting.Value)}, shorter than anything can answer in (at least {DurationText.Format(Minimum(setting.Kind))})",
+                    $"raise {setting.Key}, or remove it to use the {timeouts.Environment.ToName()} default ({DurationText.Format(TimeoutProfile.For(timeouts.Environment)[setting.Kind])})"));
+                continue;
+            }
+
+            if (setting.Value > Maximum)
+            {
+                problems.Add(new ConfigurationProblem(Name(setting),
+                    $"is {DurationText.Format(setting.Value)}: a wait of more than a day is not a timeout",
+                    $"set {setting.Key} to 24h or less"));
+                continue;
+            }
+
             if (TimeoutFloors.For(timeouts.Environment, setting.Kind) is { } floor && setting.Value < floor)
             {
                 problems.Add(new ConfigurationProblem(Name(setting),
@@ -47,6 +63,18 @@ internal static class TimeoutValidator
 
         return problems;
     }
+
+    /// <summary>The longest any timeout may be: longer is no timeout, and the runtime's timers end at ~24 days.</summary>
+    private static readonly TimeSpan Maximum = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The shortest each timeout may be in any environment: a connect, a pool wait or a start-up phase cannot complete in
+    /// less than a second over a real network; a health check or an operation in less than a tenth (a 1 ms health budget
+    /// reports Ready while readiness stays 503).
+    /// </summary>
+    private static TimeSpan Minimum(TimeoutKind kind) => kind is TimeoutKind.HealthCheck or TimeoutKind.Operation
+        ? TimeSpan.FromMilliseconds(100)
+        : TimeSpan.FromSeconds(1);
 
     private static string Name(TimeoutSetting setting) =>
         setting.Source == setting.Key ? setting.Key : $"{setting.Key} (from {setting.Source})";
