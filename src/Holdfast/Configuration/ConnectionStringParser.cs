@@ -113,7 +113,7 @@ internal static class ConnectionStringParser
             .Where(key => key.Length > 0);
 
     private static HoldfastConfigurationException UnknownKeyword(string key, string setting) => new(setting,
-        $"the keyword '{key}' is not one Npgsql knows",
+        $"the keyword {SafeEcho.Of(key)} is not one Npgsql knows",
         "remove it or correct its spelling (Npgsql's keywords: Host, Port, Database, Username, Password, SSL Mode, Timeout, ...)");
 
     private static void ReadHosts(string value, EndpointDraft draft)

@@ -248,7 +248,7 @@ internal static class DatabaseUrlParser
 
             if (!seen.Add(lower) || (lower is "ssl" or "sslmode" && seen.Contains(lower == "ssl" ? "sslmode" : "ssl")))
             {
-                throw new HoldfastConfigurationException(draft.Setting, $"the query key '{key}' is given twice",
+                throw new HoldfastConfigurationException(draft.Setting, $"the query key '{SafeKey(key)}' is given twice",
                     "keep one of them");
             }
 
@@ -261,7 +261,8 @@ internal static class DatabaseUrlParser
         PercentEncoding.Decode(sqlAlchemy ? text.Replace('+', ' ') : text, draft.Setting, part);
 
     /// <summary>A query key as echoed in an error: short, and never a value that might be a secret.</summary>
-    private static string SafeKey(string key) => key.Length > 40 || key.Contains('@') || key.Contains(':') ? key[..Math.Min(key.Length, 12)] + "…" : key;
+    private static string SafeKey(string key) =>
+        key.Length is > 0 and <= 40 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? key : SafeEcho.Hidden;
 
     private static void ApplyQueryKey(string key, string value, EndpointDraft draft)
     {
@@ -303,6 +304,6 @@ internal static class DatabaseUrlParser
     private static string OneOf(string value, string[] allowed, string key, string setting) =>
         allowed.Contains(value.ToLowerInvariant())
             ? value.ToLowerInvariant()
-            : throw new HoldfastConfigurationException(setting, $"{key}='{value}' is not a value it takes",
+            : throw new HoldfastConfigurationException(setting, $"{key}={SafeEcho.Of(value)} is not a value it takes",
                 $"use one of: {string.Join(", ", allowed)}");
 }

@@ -79,7 +79,7 @@ internal sealed class EndpointDraft(EndpointSource source, string setting)
         if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds) || seconds < 0)
         {
             throw new HoldfastConfigurationException(setting,
-                $"{key}='{value}' is not a whole number of seconds (0 or more)",
+                $"{key}={SafeEcho.Of(value)} is not a whole number of seconds (0 or more)",
                 $"write {key} as seconds, e.g. {key}=30 (0: no timeout of its own)");
         }
 

@@ -21,7 +21,7 @@ public static class SslModes
         Names.TryGetValue(value.Trim(), out var mode)
             ? mode
             : throw new HoldfastConfigurationException(setting,
-                $"{key}='{value}' is not an SSL mode",
+                $"{key}={SafeEcho.Of(value)} is not an SSL mode",
                 "use one of disable, allow, prefer, require, verify-ca, verify-full");
 
     /// <summary>The libpq spelling of a mode, for display: disable, allow, prefer, require, verify-ca, verify-full.</summary>
