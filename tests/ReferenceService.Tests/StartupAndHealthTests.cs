@@ -32,6 +32,7 @@ public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
         Assert.Matches(PhaseLogLine(), service.Stdout);
         // No variable names an environment: production, as the .NET host itself runs.
         Assert.Equal("production", health.RootElement.GetProperty("environment").GetString());
+        Assert.Contains("Starting in the production environment (from default, as the .NET host)", service.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,6 +6,9 @@ namespace Holdfast.Startup;
 /// <summary>Start-up log messages (source-generated): one line per phase, one for the outcome.</summary>
 internal static partial class Log
 {
+    [LoggerMessage(EventId = 199, Level = LogLevel.Information, Message = "Starting in the {Environment} environment (from {Source}) against {Endpoint}")]
+    public static partial void Starting(ILogger logger, string environment, string source, string endpoint);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Startup phase {Phase} succeeded in {Milliseconds:0.#} ms (budget {BudgetSeconds:0.###} s)")]
     public static partial void PhaseSucceeded(ILogger logger, string phase, double milliseconds, double budgetSeconds);
 

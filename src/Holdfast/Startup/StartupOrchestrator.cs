@@ -74,6 +74,7 @@ public sealed partial class StartupOrchestrator
     /// <returns>The report: Ready, Degraded or Failed.</returns>
     public async Task<StartupReport> RunAsync(CancellationToken cancellationToken)
     {
+        Log.Starting(logger, dataSource.Timeouts.Environment.ToName(), dataSource.Timeouts.EnvironmentSource, dataSource.Endpoint.ToString());
         var failures = new List<FailureKind>();
         var databaseMissing = false;
         for (var i = 0; i < phases.Count; i++)
