@@ -33,7 +33,9 @@ internal static class HoldfastCli
             {
                 foreach (var error in parse.Errors)
                 {
-                    console.WriteError(error.Message);
+                    console.WriteError(MaySpillASecret(error.Message)
+                        ? "an argument that looks like a connection (it is not shown: it may hold a password) is not an option; give it with --connection"
+                        : error.Message);
                 }
 
                 var command = parse.CommandResult.Command == root ? "holdfast" : $"holdfast {parse.CommandResult.Command.Name}";
@@ -78,4 +80,9 @@ internal static class HoldfastCli
             return InternalError;
         }
     }
+
+    /// <summary>A parse error quoting a URL or a key-value connection string, e.g. one given without --connection.</summary>
+    private static bool MaySpillASecret(string message) =>
+        message.Contains("://", StringComparison.Ordinal) || message.Contains('@') ||
+        message.Contains("password", StringComparison.OrdinalIgnoreCase) || message.Contains("pwd=", StringComparison.OrdinalIgnoreCase);
 }

@@ -28,7 +28,10 @@ public static class HoldfastHostExtensions
             // one line, not in the host's "Hosting failed to start" log with its stack trace.
             _ = host.Services.GetService<IOptions<HoldfastOptions>>()?.Value;
             _ = host.Services.GetService<HoldfastDataSource>();
-            if (BusyAddress(host.Services.GetService<IConfiguration>()?["urls"]) is { } busy)
+            var configuration = host.Services.GetService<IConfiguration>();
+            var kestrelEndpoints = configuration?.GetSection("Kestrel:Endpoints").Exists() == true;
+            var server = host.Services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>() is not null;
+            if (server && !kestrelEndpoints && BusyAddress(configuration?["urls"]) is { } busy)
             {
                 return await AddressInUseAsync(busy).ConfigureAwait(false);
             }

@@ -30,9 +30,9 @@ public sealed record CapacityInputs(
     public IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
-        if (MaxConnections < 1)
+        if (MaxConnections is < 1 or > PoolPlanner.PostgresMaxConnections)
         {
-            problems.Add("max connections must be at least 1");
+            problems.Add($"max connections must be from 1 to {PoolPlanner.PostgresMaxConnections} (PostgreSQL's largest max_connections)");
         }
 
         if (Instances < 1)
@@ -45,9 +45,9 @@ public sealed record CapacityInputs(
             problems.Add("reserved, other clients, rollout overlap and overflow cannot be negative");
         }
 
-        if (SafetyMargin is <= 0 or > 1 || double.IsNaN(SafetyMargin))
+        if (SafetyMargin is < 0.01 or > 1 || double.IsNaN(SafetyMargin))
         {
-            problems.Add("the safety margin must be above 0 and at most 1 (e.g. 0.8)");
+            problems.Add("the safety margin must be from 0.01 to 1 (e.g. 0.8)");
         }
 
         return problems;

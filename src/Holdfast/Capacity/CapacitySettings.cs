@@ -97,7 +97,7 @@ public sealed class CapacitySettings
             return null;
         }
 
-        var needed = plan.InstancesAtOnce * (PoolSize.Value + planned.Overflow);
+        var needed = (long)plan.InstancesAtOnce * ((long)PoolSize.Value + planned.Overflow);
         return new ConfigurationProblem(PoolSize.Source,
             $"is {PoolSize.Value}: {plan.InstancesAtOnce} instances x ({PoolSize.Value} + {planned.Overflow} overflow) = {needed} connections, over the budget of {plan.Budget} " +
             $"((max_connections {planned.MaxConnections} - {planned.Reserved} reserved - {planned.OtherClients} other clients) x {planned.SafetyMargin.ToString("0.##", CultureInfo.InvariantCulture)})",

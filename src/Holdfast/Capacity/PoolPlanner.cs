@@ -124,7 +124,7 @@ public static class PoolPlanner
     /// <summary>The server's usable slots and the share pools may take, each written as a step.</summary>
     private static (int Usable, int Budget) ServerBudget(CapacityInputs inputs, List<string> steps)
     {
-        var usable = inputs.MaxConnections - inputs.Reserved - inputs.OtherClients;
+        var usable = (int)Math.Max(int.MinValue, (long)inputs.MaxConnections - inputs.Reserved - inputs.OtherClients);
         steps.Add($"usable = max_connections {inputs.MaxConnections} - reserved {inputs.Reserved} - other clients {inputs.OtherClients} = {usable}");
         var budget = Budget(usable, inputs.SafetyMargin);
         steps.Add($"budget = floor({usable} x margin {Format(inputs.SafetyMargin)}) = {budget}");
@@ -142,7 +142,7 @@ public static class PoolPlanner
     public static (bool Fits, PoolPlan Plan) Check(CapacityInputs inputs, int poolSize)
     {
         var plan = Plan(inputs);
-        return (plan.Fits && (inputs.Instances + inputs.RolloutOverlap) * (poolSize + inputs.Overflow) <= plan.Budget, plan);
+        return (plan.Fits && ((long)inputs.Instances + inputs.RolloutOverlap) * ((long)poolSize + inputs.Overflow) <= plan.Budget, plan);
     }
 
     /// <summary>floor(usable × margin), with a tolerance so 600 × 0.41 is 246, not 245.99999999999997.</summary>
@@ -151,6 +151,12 @@ public static class PoolPlanner
     /// <summary>The smallest max_connections whose budget holds <paramref name="needed"/> connections.</summary>
     private static long SmallestMaxConnections(CapacityInputs inputs, long needed)
     {
+        if (needed / inputs.SafetyMargin > PostgresMaxConnections)
+        {
+            // Beyond any server: no need to count it out.
+            return (long)Math.Min(long.MaxValue / 2, Math.Ceiling(needed / inputs.SafetyMargin));
+        }
+
         var usable = (long)Math.Ceiling(needed / inputs.SafetyMargin);
         while (usable > 1 && LongBudget(usable - 1, inputs.SafetyMargin) >= needed)
         {

@@ -36,7 +36,7 @@ internal static class ConnectionStringParser
 
         if (unknown is not null)
         {
-            throw UnknownKeyword(unknown, setting);
+            throw UnknownKeyword(AfterPassword(connectionString, unknown) ? SafeEcho.Hidden : unknown, setting);
         }
 
         var draft = new EndpointDraft(source, setting)
@@ -112,8 +112,17 @@ internal static class ConnectionStringParser
             .Select(part => part.Split('=', 2)[0].Trim())
             .Where(key => key.Length > 0);
 
+    /// <summary>True when <paramref name="keyword"/> comes after the password: it may be the password's tail, cut at an unquoted ';'.</summary>
+    private static bool AfterPassword(string connectionString, string keyword)
+    {
+        var keys = NaiveKeys(connectionString).ToList();
+        var password = keys.FindIndex(k => k.Equals("Password", StringComparison.OrdinalIgnoreCase) || k.Equals("PWD", StringComparison.OrdinalIgnoreCase));
+        var at = keys.FindIndex(k => k.Equals(keyword, StringComparison.OrdinalIgnoreCase));
+        return password >= 0 && at == password + 1;
+    }
+
     private static HoldfastConfigurationException UnknownKeyword(string key, string setting) => new(setting,
-        $"the keyword {SafeEcho.Of(key)} is not one Npgsql knows",
+        $"the keyword {(key == SafeEcho.Hidden ? key : SafeEcho.Of(key))} is not one Npgsql knows",
         "remove it or correct its spelling (Npgsql's keywords: Host, Port, Database, Username, Password, SSL Mode, Timeout, ...)");
 
     private static void ReadHosts(string value, EndpointDraft draft)

@@ -126,7 +126,7 @@ internal static class DatabaseUrlParser
         var dialect = (plus < 0 ? scheme : scheme[..plus]).ToLowerInvariant();
         if (dialect is not ("postgres" or "postgresql"))
         {
-            throw new HoldfastConfigurationException(setting, $"the scheme '{scheme}' is not PostgreSQL",
+            throw new HoldfastConfigurationException(setting, $"the scheme {SafeEcho.Of(scheme)} is not PostgreSQL",
                 "start the URL with postgres://, postgresql:// or a SQLAlchemy form such as postgresql+asyncpg://");
         }
 
@@ -138,7 +138,7 @@ internal static class DatabaseUrlParser
         var driver = scheme[(plus + 1)..].ToLowerInvariant();
         if (!SqlAlchemyDrivers.Contains(driver))
         {
-            throw new HoldfastConfigurationException(setting, $"the driver '{scheme[(plus + 1)..]}' of the scheme is not a SQLAlchemy PostgreSQL driver",
+            throw new HoldfastConfigurationException(setting, $"the driver {SafeEcho.Of(scheme[(plus + 1)..])} of the scheme is not a SQLAlchemy PostgreSQL driver",
                 $"use postgresql:// or one of postgresql+{string.Join(", postgresql+", SqlAlchemyDrivers)}");
         }
 
@@ -166,17 +166,30 @@ internal static class DatabaseUrlParser
 
         foreach (var entry in hostList.Split(','))
         {
-            var (host, port) = SplitHostPort(entry.Trim(), draft.Setting);
+            var (host, port) = SplitHostPort(entry.Trim(), draft.Setting, inQuery: what == "query host");
             draft.Hosts.Add(PercentEncoding.Decode(host, draft.Setting, what));
             draft.HostPorts.Add(string.IsNullOrEmpty(port) ? null : EndpointDraft.ParsePort(port, draft.Setting, "port"));
         }
     }
 
-    private static (string Host, string? Port) SplitHostPort(string entry, string setting)
+    private static (string Host, string? Port) SplitHostPort(string entry, string setting, bool inQuery)
     {
-        if (entry.StartsWith('/') || entry.StartsWith("%2F", StringComparison.OrdinalIgnoreCase))
+        if (entry.StartsWith('/'))
         {
-            // A socket directory: Cloud SQL's contain ':' (/cloudsql/PROJECT:REGION:INSTANCE).
+            // A socket directory written raw (in host=): Cloud SQL's contain ':' (/cloudsql/PROJECT:REGION:INSTANCE).
+            return (entry, null);
+        }
+
+        if (entry.StartsWith("%2F", StringComparison.OrdinalIgnoreCase))
+        {
+            // An encoded socket directory in the authority: its own ':' are encoded, a raw one starts the port.
+            var portColon = entry.LastIndexOf(':');
+            return portColon < 0 ? (entry, null) : (entry[..portColon], entry[(portColon + 1)..]);
+        }
+
+        if (inQuery && !entry.StartsWith('[') && entry.Count(c => c == ':') > 1 && System.Net.IPAddress.TryParse(PercentEncoding.Decode(entry, setting, "host"), out _))
+        {
+            // A bare IPv6 address (libpq takes ?host=::1): no port can follow it.
             return (entry, null);
         }
 
@@ -214,20 +227,26 @@ internal static class DatabaseUrlParser
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var queryHosts = false;
+        var passwordSeen = false;
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = pair.IndexOf('=');
             if (equals < 0)
             {
-                throw new HoldfastConfigurationException(draft.Setting, $"the query part '{SafeKey(pair)}' has no '='",
-                    "write every query parameter as key=value, e.g. ?sslmode=require");
+                // After password= a part with no '=' may be the password's tail, cut by an unencoded '&'.
+                throw new HoldfastConfigurationException(draft.Setting, $"the query part '{(passwordSeen ? SafeEcho.Hidden : SafeKey(pair))}' has no '='",
+                    "write every query parameter as key=value, e.g. ?sslmode=require; an '&' inside a password must be written %26");
             }
 
             var key = Decode(pair[..equals], draft, "query key", sqlAlchemy).Trim();
-            var value = Decode(pair[(equals + 1)..], draft, $"value of '{SafeKey(key)}'", sqlAlchemy).Trim();
+            var shownKey = passwordSeen ? SafeEcho.Hidden : SafeKey(key);
+            var rawValue = (sqlAlchemy ? pair[(equals + 1)..].Replace('+', ' ') : pair[(equals + 1)..]).Trim();
+            var value = key.Equals("host", StringComparison.OrdinalIgnoreCase)
+                ? rawValue
+                : PercentEncoding.Decode(rawValue, draft.Setting, $"value of '{shownKey}'").Trim();
             if (!SupportedKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
-                throw new HoldfastConfigurationException(draft.Setting, $"the query key '{SafeKey(key)}' is not supported",
+                throw new HoldfastConfigurationException(draft.Setting, $"the query key '{shownKey}' is not supported",
                     $"remove it, or use one of: {string.Join(", ", SupportedKeys)}");
             }
 
@@ -239,20 +258,22 @@ internal static class DatabaseUrlParser
                 {
                     draft.Hosts.Clear();
                     draft.HostPorts.Clear();
+                    draft.HostsFromQuery = true;
                     queryHosts = true;
                 }
 
-                ReadHostList(value, draft, "host");
+                ReadHostList(value, draft, "query host");
                 continue;
             }
 
             if (!seen.Add(lower) || (lower is "ssl" or "sslmode" && seen.Contains(lower == "ssl" ? "sslmode" : "ssl")))
             {
-                throw new HoldfastConfigurationException(draft.Setting, $"the query key '{SafeKey(key)}' is given twice",
+                throw new HoldfastConfigurationException(draft.Setting, $"the query key '{shownKey}' is given twice",
                     "keep one of them");
             }
 
             ApplyQueryKey(lower, value, draft);
+            passwordSeen |= lower == "password";
         }
     }
 
@@ -269,7 +290,14 @@ internal static class DatabaseUrlParser
         switch (key)
         {
             case "port":
-                draft.Ports = [.. value.Split(',').Select(p => EndpointDraft.ParsePort(p, draft.Setting, "port"))];
+                // As in libpq, port= replaces the ports written with the hosts before the path (not those of host= entries,
+                // asyncpg's form); an empty entry is the default port.
+                draft.Ports = [.. value.Split(',').Select(p => p.Trim().Length == 0 ? DatabaseHost.DefaultPort : EndpointDraft.ParsePort(p, draft.Setting, "port"))];
+                if (!draft.HostsFromQuery)
+                {
+                    draft.HostPorts.Clear();
+                }
+
                 break;
             case "dbname":
                 draft.Database = value;

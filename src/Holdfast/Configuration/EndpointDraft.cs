@@ -19,6 +19,9 @@ internal sealed class EndpointDraft(EndpointSource source, string setting)
 
     public List<int> Ports { get; set; } = [];
 
+    /// <summary>True when the hosts came from a <c>host=</c> query parameter.</summary>
+    public bool HostsFromQuery { get; set; }
+
     /// <summary>Ports written next to each host (<c>host:port</c>) in a host list; null where absent.</summary>
     public List<int?> HostPorts { get; } = [];
 
@@ -30,6 +33,12 @@ internal sealed class EndpointDraft(EndpointSource source, string setting)
     {
         if (HostPorts.Count != Hosts.Count || HostPorts.All(p => p is null))
         {
+            return;
+        }
+
+        if (Ports.Count > 1 && Ports.Count != Hosts.Count)
+        {
+            // A port list that does not match the hosts: Build says so, rather than defaults hiding it.
             return;
         }
 
@@ -64,7 +73,7 @@ internal sealed class EndpointDraft(EndpointSource source, string setting)
         if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
         {
             // Only digits are echoed: text where a port should be is often a password whose '@' went missing.
-            var shown = value.Trim().All(char.IsAsciiDigit) ? $"'{value.Trim()}'" : "(not shown: it is not digits)";
+            var shown = value.Trim().All(char.IsAsciiDigit) && value.Trim().Length <= 5 ? $"'{value.Trim()}'" : "(not shown: it is not a short number)";
             throw new HoldfastConfigurationException(setting,
                 $"the {what} {shown} is not a port number",
                 "use a whole number from 1 to 65535 (PostgreSQL's default is 5432); a password with '@', '/', '?' or '#' must be percent-encoded");
@@ -166,16 +175,22 @@ internal sealed class EndpointDraft(EndpointSource source, string setting)
 
         if (host.Contains(':'))
         {
-            throw new HoldfastConfigurationException(Setting, $"the host '{host}' contains ':'",
+            throw new HoldfastConfigurationException(Setting, $"the host {ShowHost(host)} contains ':'",
                 "put the port in its own place (POSTGRES_PORT, or host:port in a URL), and write IPv6 addresses in brackets in a URL: [::1]:5432");
         }
 
         if (Uri.CheckHostName(host) is UriHostNameType.Unknown or UriHostNameType.Basic)
         {
-            throw new HoldfastConfigurationException(Setting, $"'{host}' is not a valid host name",
+            throw new HoldfastConfigurationException(Setting, $"{ShowHost(host)} is not a valid host name",
                 "use a DNS name (db.internal), an IP address (10.0.0.5, ::1) or a socket directory starting with '/'");
         }
 
         return host;
     }
+
+    /// <summary>
+    /// A refused host as an error shows it: a POSTGRES_HOST value as written (one holding a URL was refused before); a
+    /// host cut from a URL only as plain words, since a password with an unencoded '/' or '@' ends up there.
+    /// </summary>
+    private string ShowHost(string host) => Source == EndpointSource.PostgresVariables ? $"'{host}'" : SafeEcho.Of(host);
 }

@@ -70,7 +70,7 @@ public sealed class PlanCommandTests
     [Theory]
     [InlineData("plan --instances 3", "give --max-connections and --instances")]
     [InlineData("plan --max-connections 100 --instances 0", "instances must be at least 1")]
-    [InlineData("plan --max-connections 100 --instances 2 --margin 1.5", "the safety margin must be above 0 and at most 1")]
+    [InlineData("plan --max-connections 100 --instances 2 --margin 1.5", "the safety margin must be from 0.01 to 1")]
     [InlineData("plan --max-connections lots --instances 2", "lots")]
     public async Task Plan_BadInput_ExitsTwoWithAClearError(string arguments, string message)
     {

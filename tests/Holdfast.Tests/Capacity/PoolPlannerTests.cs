@@ -46,10 +46,11 @@ public sealed class PoolPlannerTests
     [Fact]
     public void PlanBehindAPooler_HugeInputs_NeverOverflow()
     {
-        var plan = PoolPlanner.Plan(new CapacityInputs(int.MaxValue, int.MaxValue), new PoolerCapacity(int.MaxValue, int.MaxValue, 0, int.MaxValue, int.MaxValue));
+        var plan = PoolPlanner.Plan(new CapacityInputs(PoolPlanner.PostgresMaxConnections, int.MaxValue, RolloutOverlap: int.MaxValue, Overflow: int.MaxValue), new PoolerCapacity(int.MaxValue, int.MaxValue, 0, int.MaxValue, int.MaxValue));
 
         Assert.False(plan.Fits);
-        Assert.DoesNotContain(plan.Steps, step => step.Contains("= -", StringComparison.Ordinal));
+        Assert.Contains("instances at once = 2147483647 + 2147483647 during rollout = 4294967294", plan.Steps);
+        Assert.StartsWith("no plan fits", plan.Verdict, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class PoolPlannerTests
     {
         var error = Assert.Throws<ArgumentException>(() => PoolPlanner.Plan(new CapacityInputs(0, 0, SafetyMargin: 1.5)));
 
-        Assert.Contains("max connections must be at least 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("max connections must be from 1 to 262143", error.Message, StringComparison.Ordinal);
         Assert.Contains("instances must be at least 1", error.Message, StringComparison.Ordinal);
         Assert.Contains("safety margin", error.Message, StringComparison.Ordinal);
     }
