@@ -145,7 +145,13 @@ public sealed partial class HoldfastDataSource
     /// </summary>
     private void AdaptTo(PoolerInfo info)
     {
-        if (!info.Present || info.Mode == PoolingMode.Session)
+        if (!info.Present)
+        {
+            Log.NoPooler(logger, Name, info.Evidence);
+            return;
+        }
+
+        if (info.Mode == PoolingMode.Session)
         {
             Log.PoolerFound(logger, Name, info.ToString(), "nothing to change", info.Evidence);
             return;

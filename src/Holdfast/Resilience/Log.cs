@@ -35,4 +35,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "{Source} could not tell whether a pooler is in front of the database ({Error}: {Message}); it tries again after the next successful open")]
     public static partial void PoolerDetectionFailed(ILogger logger, string source, string error, string message);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Source} connects with no pooler in front ({Evidence})")]
+    public static partial void NoPooler(ILogger logger, string source, string evidence);
 }
