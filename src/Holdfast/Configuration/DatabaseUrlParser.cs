@@ -90,7 +90,7 @@ internal static class DatabaseUrlParser
             draft.Database = PercentEncoding.Decode(hostAndPath[(slash + 1)..], setting, "database name");
         }
 
-        ReadHostList(hostList, draft, "host");
+        ReadHostList(hostList, draft, inQuery: false);
         ReadQuery(query, draft, sqlAlchemy);
         draft.ApplyHostPorts();
         return draft.Build();
@@ -157,7 +157,7 @@ internal static class DatabaseUrlParser
     }
 
     /// <summary>A comma list of <c>host</c>, <c>host:port</c>, <c>[IPv6]:port</c> or a socket directory; an empty port is the default.</summary>
-    private static void ReadHostList(string hostList, EndpointDraft draft, string what)
+    private static void ReadHostList(string hostList, EndpointDraft draft, bool inQuery)
     {
         if (hostList.Length == 0)
         {
@@ -166,8 +166,8 @@ internal static class DatabaseUrlParser
 
         foreach (var entry in hostList.Split(','))
         {
-            var (host, port) = SplitHostPort(entry.Trim(), draft.Setting, inQuery: what == "query host");
-            draft.Hosts.Add(PercentEncoding.Decode(host, draft.Setting, what));
+            var (host, port) = SplitHostPort(entry.Trim(), draft.Setting, inQuery);
+            draft.Hosts.Add(PercentEncoding.Decode(host, draft.Setting, inQuery ? "query host" : "host"));
             draft.HostPorts.Add(string.IsNullOrEmpty(port) ? null : EndpointDraft.ParsePort(port, draft.Setting, "port"));
         }
     }
@@ -238,9 +238,11 @@ internal static class DatabaseUrlParser
                     "write every query parameter as key=value, e.g. ?sslmode=require; an '&' inside a password must be written %26");
             }
 
-            var key = Decode(pair[..equals], draft, "query key", sqlAlchemy).Trim();
+            // SQLAlchemy's schemes read '+' in the query as a space, as its URL parser does; libpq's keep it.
+            var plain = sqlAlchemy ? pair.Replace('+', ' ') : pair;
+            var key = PercentEncoding.Decode(plain[..equals], draft.Setting, "query key").Trim();
             var shownKey = passwordSeen ? SafeEcho.Hidden : SafeKey(key);
-            var rawValue = (sqlAlchemy ? pair[(equals + 1)..].Replace('+', ' ') : pair[(equals + 1)..]).Trim();
+            var rawValue = plain[(equals + 1)..].Trim();
             var value = key.Equals("host", StringComparison.OrdinalIgnoreCase)
                 ? rawValue
                 : PercentEncoding.Decode(rawValue, draft.Setting, $"value of '{shownKey}'").Trim();
@@ -262,7 +264,7 @@ internal static class DatabaseUrlParser
                     queryHosts = true;
                 }
 
-                ReadHostList(value, draft, "query host");
+                ReadHostList(value, draft, inQuery: true);
                 continue;
             }
 
@@ -276,10 +278,6 @@ internal static class DatabaseUrlParser
             passwordSeen |= lower == "password";
         }
     }
-
-    /// <summary>Percent-decoding; SQLAlchemy's schemes also read '+' in the query as a space, as its URL parser does.</summary>
-    private static string Decode(string text, EndpointDraft draft, string part, bool sqlAlchemy) =>
-        PercentEncoding.Decode(sqlAlchemy ? text.Replace('+', ' ') : text, draft.Setting, part);
 
     /// <summary>A query key as echoed in an error: short, and never a value that might be a secret.</summary>
     private static string SafeKey(string key) =>
