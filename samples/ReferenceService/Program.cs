@@ -1,6 +1,7 @@
 using System.Reflection;
 using Holdfast.Startup;
 using Microsoft.AspNetCore.Identity;
+using OpenTelemetry.Metrics;
 using ReferenceService.Accounts;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,11 +16,12 @@ builder.Services.AddHoldfast(builder.Configuration, options => options.Applicati
 builder.Services.AddHoldfastStartupPhase<SchemaSetupPhase>();
 builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
 builder.Services.AddSingleton<AccountStore>();
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddHoldfastInstrumentation().AddPrometheusExporter());
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.MapHoldfastHealth();
-app.MapHoldfastMetrics();
+app.MapPrometheusScrapingEndpoint();
 app.MapAccounts();
 
 var started = TimeProvider.System.GetUtcNow();

@@ -32,15 +32,6 @@ public static class HoldfastEndpointRouteBuilderExtensions
         return group;
     }
 
-    /// <summary>Maps <c>/metrics</c>: Holdfast's, Npgsql's and Polly's meters in Prometheus text format, through OpenTelemetry.</summary>
-    /// <param name="endpoints">The route builder.</param>
-    /// <param name="path">The path; <c>/metrics</c> by default.</param>
-    public static IEndpointConventionBuilder MapHoldfastMetrics(this IEndpointRouteBuilder endpoints, string path = "/metrics")
-    {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapPrometheusScrapingEndpoint(path);
-    }
-
     private static HealthCheckOptions Tagged(string tag) => new()
     {
         Predicate = r => r.Tags.Contains(tag),

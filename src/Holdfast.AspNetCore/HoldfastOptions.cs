@@ -22,10 +22,6 @@ public sealed class HoldfastOptions
 
     /// <summary>How health probes run.</summary>
     public HealthProbeOptions Health { get; } = new();
-
-    /// <summary>Whether Holdfast's, Npgsql's and Polly's meters are exported through OpenTelemetry (for <c>/metrics</c>).</summary>
-    /// <value>true by default.</value>
-    public bool Metrics { get; set; } = true;
 }
 
 /// <summary>Health probes of the database.</summary>

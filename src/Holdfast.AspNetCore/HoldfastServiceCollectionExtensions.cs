@@ -13,7 +13,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 using Polly;
 using Polly.Telemetry;
 
@@ -26,8 +25,9 @@ public static class HoldfastServiceCollectionExtensions
     /// Registers Holdfast from configuration: the guarded <see cref="HoldfastDataSource"/>, the
     /// <see cref="HoldfastAdminDataSource"/>, the deterministic start-up (a hosted service; its
     /// <see cref="StartupReport"/> through <see cref="StartupOrchestrator"/>), health checks for
-    /// <c>MapHoldfastHealth()</c>, the 503 exception handler and, unless turned off, OpenTelemetry metrics for
-    /// <c>MapHoldfastMetrics()</c>. Everything is validated when the host starts.
+    /// <c>MapHoldfastHealth()</c> and the 503 exception handler. Everything is validated when the host starts. Metrics
+    /// are reported on the <c>Holdfast</c>, <c>Npgsql</c> and <c>Polly</c> meters; export them with
+    /// <c>services.AddOpenTelemetry().WithMetrics(m => m.AddHoldfastInstrumentation())</c> and the exporter of your choice.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">Configuration with the endpoint, <c>Holdfast:Timeouts</c>, <c>Holdfast:Pressure</c>, <c>BYPASS_STARTUP_VALIDATION</c>.</param>
@@ -37,14 +37,12 @@ public static class HoldfastServiceCollectionExtensions
     /// <summary>Registers Holdfast from configuration, with options set in code.</summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">Configuration with the endpoint and Holdfast's sections.</param>
-    /// <param name="configure">Sets options (data source, start-up, health, metrics).</param>
+    /// <param name="configure">Sets options (data source, start-up, health); runs once, when the options are first needed.</param>
     public static IServiceCollection AddHoldfast(this IServiceCollection services, IConfiguration configuration, Action<HoldfastOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(configure);
-        var metrics = new HoldfastOptions();
-        configure(metrics);
 
         services.AddOptionsWithValidateOnStart<HoldfastOptions>()
             .Configure(options =>
@@ -76,13 +74,6 @@ public static class HoldfastServiceCollectionExtensions
             .AddCheck<ReadinessCheck>("ready", tags: [HoldfastHealthTags.All, HoldfastHealthTags.Ready]);
         services.AddProblemDetails();
         services.AddExceptionHandler<DatabaseExceptionHandler>();
-
-        if (metrics.Metrics)
-        {
-            services.AddOpenTelemetry().WithMetrics(m => m
-                .AddMeter(HoldfastInstruments.MeterName, "Npgsql", "Polly")
-                .AddPrometheusExporter());
-        }
 
         return services;
     }
