@@ -19,7 +19,7 @@ internal static class FailureBenchmarks
     public static async Task<BenchResult> AuthFailureAsync(LocalPostgres postgres, BenchSettings settings)
     {
         var url = $"postgres://{postgres.Username}:wrong@{postgres.Host}:{postgres.Port}/{postgres.Database}?application_name=bench-auth";
-        await using var raw = Configuration.DatabaseEndpoint.Parse(url).CreateDataSourceBuilder().Build();
+        await using var raw = DatabaseEndpoint.Parse(url).CreateDataSourceBuilder().Build();
         var naive = new ResiliencePipelineBuilder()
             .AddTimeout(settings.NaiveBudget)
             .AddRetry(new RetryStrategyOptions
@@ -63,7 +63,7 @@ internal static class FailureBenchmarks
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
         proxy.Blackhole();
         var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{proxy.Host}:{proxy.Port}/{postgres.Database}";
-        var rawBuilder = new NpgsqlConnectionStringBuilder(Configuration.DatabaseEndpoint.Parse(url).ToConnectionStringBuilder().ConnectionString)
+        var rawBuilder = new NpgsqlConnectionStringBuilder(DatabaseEndpoint.Parse(url).ToConnectionStringBuilder().ConnectionString)
         {
             Timeout = (int)settings.RawConnectTimeout.TotalSeconds,
         };
@@ -83,7 +83,7 @@ internal static class FailureBenchmarks
                 o.AttemptTimeout.FirstAttempt = TimeSpan.FromMilliseconds(200);
             })
             .Build();
-        while (guarded.Status.State != BreakerState.Open)
+        while (guarded.Status.State != CircuitState.Open)
         {
             await TimeFailureAsync(async () =>
             {

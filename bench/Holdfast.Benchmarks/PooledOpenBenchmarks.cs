@@ -23,7 +23,7 @@ public class PooledOpenBenchmarks
     public void Setup()
     {
         postgres = LocalPostgres.CreateAsync().GetAwaiter().GetResult();
-        var endpoint = Configuration.DatabaseEndpoint.Parse(postgres.DatabaseUrl);
+        var endpoint = DatabaseEndpoint.Parse(postgres.DatabaseUrl);
         var rawBuilder = endpoint.CreateDataSourceBuilder();
         rawBuilder.ConnectionStringBuilder.ApplicationName = "bench-pooled-raw";
         raw = rawBuilder.Build();

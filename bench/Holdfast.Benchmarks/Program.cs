@@ -4,6 +4,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Holdfast;
 using Holdfast.Benchmarks;
 using Holdfast.Resilience;
 using Holdfast.Testing;
@@ -35,7 +36,7 @@ if (Selected("pooled-open"))
 await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { MaxConnections = 60 }))
 {
     var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{postgres.Port}/{postgres.Database}";
-    var endpoint = Holdfast.Configuration.DatabaseEndpoint.Parse(url);
+    var endpoint = Holdfast.DatabaseEndpoint.Parse(url);
     var rawBuilder = endpoint.CreateDataSourceBuilder();
     rawBuilder.ConnectionStringBuilder.MaxPoolSize = 20;
     rawBuilder.ConnectionStringBuilder.ApplicationName = "bench-raw";

@@ -6,11 +6,12 @@ namespace Holdfast.AspNetCore;
 /// The admin data source: its own small pool and its own application name (<c>{app}-admin</c>), for schema set-up and
 /// migrations, so they never compete with request traffic and are told apart in <c>pg_stat_activity</c>.
 /// </summary>
-/// <param name="dataSource">The Npgsql data source.</param>
-public sealed class HoldfastAdminDataSource(NpgsqlDataSource dataSource) : IAsyncDisposable
+public sealed class HoldfastAdminDataSource : IAsyncDisposable
 {
+    internal HoldfastAdminDataSource(NpgsqlDataSource dataSource) => DataSource = dataSource;
+
     /// <summary>The Npgsql data source.</summary>
-    public NpgsqlDataSource DataSource { get; } = dataSource;
+    public NpgsqlDataSource DataSource { get; }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();

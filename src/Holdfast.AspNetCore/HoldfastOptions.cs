@@ -21,11 +21,11 @@ public sealed class HoldfastOptions
     public StartupOptions Startup { get; } = new();
 
     /// <summary>How health probes run.</summary>
-    public HealthProbeOptions Health { get; } = new();
+    public HealthOptions Health { get; } = new();
 }
 
 /// <summary>Health probes of the database.</summary>
-public sealed class HealthProbeOptions
+public sealed class HealthOptions
 {
     /// <summary>How long a probe's result is reused; concurrent health requests also share one probe in flight.</summary>
     /// <value>1 s by default; from 0 to 1 min.</value>

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Holdfast;
 using Holdfast.AspNetCore;
 using Holdfast.AspNetCore.Health;
 using Holdfast.AspNetCore.Hosting;

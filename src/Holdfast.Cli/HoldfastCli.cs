@@ -52,7 +52,7 @@ internal static class HoldfastCli
                 ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
             });
         }
-        catch (Holdfast.Configuration.HoldfastConfigurationException ex)
+        catch (Holdfast.HoldfastConfigurationException ex)
         {
             console.WriteError(ex.Message);
             return ExitCodes.InvalidConfiguration;

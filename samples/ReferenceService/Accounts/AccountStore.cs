@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Holdfast.Resilience;
+using Holdfast;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
 

@@ -7,8 +7,8 @@ namespace Holdfast.AspNetCore.Health;
 
 /// <summary>
 /// Probes the database for health checks: a connection from the health pool (its own application name, at most
-/// <see cref="HealthProbeOptions.MaxConnections"/> connections) and <c>SELECT 1</c>, within the health-check timeout.
-/// Any number of concurrent callers share one probe in flight and its result for <see cref="HealthProbeOptions.CacheDuration"/>;
+/// <see cref="HealthOptions.MaxConnections"/> connections) and <c>SELECT 1</c>, within the health-check timeout.
+/// Any number of concurrent callers share one probe in flight and its result for <see cref="HealthOptions.CacheDuration"/>;
 /// the probe's connection is disposed with <c>await using</c>, never closed while in use. A successful probe while the
 /// guarded data source's circuit is open closes it: the database answers again, so service follows it back now. With
 /// several hosts, each is also probed on its own (role, replication lag) for <c>/health</c>.
@@ -17,13 +17,13 @@ internal sealed class DatabaseProbe : IAsyncDisposable
 {
     private readonly NpgsqlDataSource healthSource;
     private readonly HoldfastDataSource dataSource;
-    private readonly HealthProbeOptions options;
+    private readonly HealthOptions options;
     private readonly TimeProvider time;
     private readonly Lock gate = new();
     private Task<DatabaseProbeResult>? current;
     private long completedAt;
 
-    public DatabaseProbe(HoldfastDataSource dataSource, HealthProbeOptions options)
+    public DatabaseProbe(HoldfastDataSource dataSource, HealthOptions options)
     {
         this.dataSource = dataSource;
         this.options = options;
@@ -34,7 +34,7 @@ internal sealed class DatabaseProbe : IAsyncDisposable
             ApplicationName = ApplicationName(dataSource),
             MaxPoolSize = options.MaxConnections,
             MinPoolSize = 0,
-            Timeout = Holdfast.Configuration.DatabaseEndpoint.ToNpgsqlTimeoutSeconds(dataSource.EffectiveTimeouts.HealthCheck),
+            Timeout = Holdfast.DatabaseEndpoint.ToNpgsqlTimeoutSeconds(dataSource.EffectiveTimeouts.HealthCheck),
             // SELECT 1 gains nothing from preparation, and behind a transaction pooler a prepared one would clash.
             MaxAutoPrepare = 0,
             NoResetOnClose = true,
@@ -80,7 +80,7 @@ internal sealed class DatabaseProbe : IAsyncDisposable
             using var deadline = new CancellationTokenSource(timeout, time);
             await ProbeOnceAsync(deadline.Token).ConfigureAwait(false);
             result = new DatabaseProbeResult(true, time.GetElapsedTime(started), time.GetUtcNow(), null);
-            if (dataSource.Status.State is BreakerState.Open or BreakerState.HalfOpen)
+            if (dataSource.Status.State is CircuitState.Open or CircuitState.HalfOpen)
             {
                 await dataSource.CloseCircuitAsync().ConfigureAwait(false);
             }

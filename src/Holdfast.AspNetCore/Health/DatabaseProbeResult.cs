@@ -8,7 +8,7 @@ namespace Holdfast.AspNetCore.Health;
 /// <param name="Latency">How long the probe took.</param>
 /// <param name="CheckedAt">When it finished.</param>
 /// <param name="Failure">Why it failed, redacted.</param>
-public sealed record DatabaseProbeResult(bool Answers, TimeSpan Latency, DateTimeOffset CheckedAt, DatabaseFailure? Failure)
+internal sealed record DatabaseProbeResult(bool Answers, TimeSpan Latency, DateTimeOffset CheckedAt, DatabaseFailure? Failure)
 {
     /// <summary>For an endpoint with several hosts: what each one is (primary, standby, unreachable), probed on its own.</summary>
     public IReadOnlyList<HostState>? Hosts { get; init; }

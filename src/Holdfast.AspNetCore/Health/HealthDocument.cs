@@ -1,3 +1,4 @@
+using Holdfast.Configuration;
 using Holdfast.Resilience;
 using Holdfast.Startup;
 using Holdfast.Telemetry;

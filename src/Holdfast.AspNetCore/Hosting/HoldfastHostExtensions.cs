@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Holdfast;
 using Holdfast.AspNetCore;
 using Holdfast.Configuration;
 using Holdfast.Faults;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Holdfast.Configuration;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
 using Spectre.Console;

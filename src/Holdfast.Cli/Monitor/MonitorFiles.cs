@@ -26,7 +26,7 @@ internal static class MonitorFiles
     /// Checks before the run that each output can be written (a long run must not lose its report at the end): the
     /// directory is created and the file opened for writing; a file that did not exist is removed again.
     /// </summary>
-    /// <exception cref="Holdfast.Configuration.HoldfastConfigurationException">An output cannot be written.</exception>
+    /// <exception cref="Holdfast.HoldfastConfigurationException">An output cannot be written.</exception>
     public static void CheckWritable(string? path, string option)
     {
         if (path is null)
@@ -50,7 +50,7 @@ internal static class MonitorFiles
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new Holdfast.Configuration.HoldfastConfigurationException(option, $"'{path}' cannot be written ({ex.GetType().Name}: {ex.Message})",
+            throw new Holdfast.HoldfastConfigurationException(option, $"'{path}' cannot be written ({ex.GetType().Name}: {ex.Message})",
                 "give a file in a directory you can write to");
         }
     }

@@ -1,4 +1,5 @@
 using Holdfast.Cli.Common;
+using Holdfast.Configuration;
 using Holdfast.Faults;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;

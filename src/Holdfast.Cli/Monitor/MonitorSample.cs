@@ -26,7 +26,7 @@ internal sealed record MonitorSample(
     SampleOutcome Outcome,
     FailureKind? FailureKind,
     int Attempts,
-    BreakerState Breaker)
+    CircuitState Breaker)
 {
     public double ConnectMs => CliJson.Milliseconds(Connect);
 

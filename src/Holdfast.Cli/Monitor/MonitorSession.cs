@@ -75,7 +75,7 @@ internal sealed class MonitorSession : IAsyncDisposable
     /// <summary>When sampling began (after the warm-up).</summary>
     public DateTimeOffset StartedAt { get; private set; }
 
-    public BreakerState Breaker => dataSource.Status.State;
+    public CircuitState Breaker => dataSource.Status.State;
 
     public IReadOnlyList<MonitorSample> Samples
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Holdfast.Cli.Common;
+using Holdfast.Configuration;
 using Holdfast.Faults;
 using Holdfast.Startup;
 using Holdfast.Telemetry;

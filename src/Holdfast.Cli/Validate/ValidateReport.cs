@@ -1,5 +1,6 @@
 using Holdfast.Capacity;
 using Holdfast.Configuration;
+using Holdfast.Resilience;
 using Holdfast.Timeouts;
 using Holdfast.Topology;
 using Microsoft.Extensions.Configuration;

@@ -8,7 +8,7 @@ namespace Holdfast.Capacity;
 /// <param name="SafetyMargin">The share of what is left that pools may take, 0 to 1 (0.8 by default).</param>
 /// <param name="RolloutOverlap">Extra instances while a rolling deployment runs old and new side by side.</param>
 /// <param name="Overflow">Connections per instance beyond the main pool: Holdfast's health probes (2) and recovery probe (1) by default.</param>
-public sealed record CapacityInputs(
+internal sealed record CapacityInputs(
     int MaxConnections,
     int Instances,
     int Reserved = CapacityInputs.DefaultReserved,

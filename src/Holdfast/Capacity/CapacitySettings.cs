@@ -10,19 +10,13 @@ namespace Holdfast.Capacity;
 /// <c>Holdfast:Capacity:MaxConnections</c>, <c>Instances</c>, <c>Reserved</c>, <c>OtherClients</c>,
 /// <c>SafetyMargin</c>, <c>RolloutOverlap</c>, <c>Overflow</c> (checked when MaxConnections and Instances are set).
 /// </summary>
-public sealed class CapacitySettings
+internal sealed class CapacitySettings
 {
     /// <summary>The key of the pool size.</summary>
-    public const string PoolSizeKey = "Holdfast:Pool:MaxSize";
+    public const string PoolSizeKey = PoolSettings.SizeKey;
 
     /// <summary>The capacity section.</summary>
-    public const string CapacitySection = "Holdfast:Capacity";
-
-    /// <summary>The largest pool Holdfast accepts: far beyond what any server's max_connections sensibly serves one process.</summary>
-    public const int MaxPoolSize = 10_000;
-
-    /// <summary>Npgsql's default Max Pool Size.</summary>
-    public const int NpgsqlDefaultPoolSize = 100;
+    public const string CapacitySection = PoolSettings.CapacitySection;
 
     private CapacitySettings(SourcedValue<int> poolSize, CapacityInputs? planned, IReadOnlyDictionary<string, SourcedValue<double>> capacity)
     {
@@ -47,17 +41,7 @@ public sealed class CapacitySettings
     public static CapacitySettings Resolve(IConfiguration configuration, DatabaseEndpoint? endpoint)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var poolSize = Number(configuration, PoolSizeKey) is { } configured
-            ? new SourcedValue<int>(Whole(configured, PoolSizeKey), PoolSizeKey)
-            : endpoint?.NpgsqlSettings.FirstOrDefault(s => s.Key.Equals("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)) is { Key: not null } keyword
-                ? new SourcedValue<int>(int.Parse(keyword.Value, CultureInfo.InvariantCulture), $"{endpoint.SourceName} Maximum Pool Size")
-                : new SourcedValue<int>(NpgsqlDefaultPoolSize, "Npgsql default");
-        if (poolSize.Value is < 1 or > MaxPoolSize)
-        {
-            throw new HoldfastConfigurationException(poolSize.Source,
-                poolSize.Value < 1 ? $"is {poolSize.Value}; a pool needs at least one connection" : $"is {poolSize.Value}; no server takes that many connections from one pool",
-                $"set it from 1 to {MaxPoolSize} ('holdfast plan' sizes it)");
-        }
+        var poolSize = PoolSettings.Resolve(configuration, endpoint);
 
         var values = new Dictionary<string, SourcedValue<double>>(StringComparer.Ordinal);
         SourcedValue<double> Read(string name, double fallback) =>

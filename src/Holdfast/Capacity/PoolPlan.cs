@@ -11,7 +11,7 @@ namespace Holdfast.Capacity;
 /// <param name="Total">The connections all instances may hold with this plan: instances at once × (pool + overflow).</param>
 /// <param name="Steps">The arithmetic, one line per step.</param>
 /// <param name="Verdict">One line: the pool size, or why nothing fits and what to change.</param>
-public sealed record PoolPlan(
+internal sealed record PoolPlan(
     CapacityInputs Inputs,
     bool Fits,
     int PoolSize,

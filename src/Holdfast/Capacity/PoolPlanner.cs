@@ -6,7 +6,7 @@ namespace Holdfast.Capacity;
 /// Sizes pools: instances × (pool + overflow) must stay within (max_connections − reserved − other clients) × margin,
 /// counting the extra instances of a rolling deployment.
 /// </summary>
-public static class PoolPlanner
+internal static class PoolPlanner
 {
     /// <summary>The largest pool recommended: Npgsql's default Max Pool Size. More rarely helps; it only queues in PostgreSQL.</summary>
     public const int MaxRecommendedPool = 100;

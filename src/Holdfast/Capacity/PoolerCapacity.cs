@@ -6,7 +6,7 @@ namespace Holdfast.Capacity;
 /// <param name="MaxDatabaseConnections">Server connections per database, all users together (<c>max_db_connections</c>); 0 is no limit.</param>
 /// <param name="Poolers">Pooler instances side by side (one per node, or replicas behind a load balancer).</param>
 /// <param name="DatabaseUsers">Database and user pairs the poolers serve, each with its own pool.</param>
-public sealed record PoolerCapacity(
+internal sealed record PoolerCapacity(
     int DefaultPoolSize = PoolerCapacity.PgBouncerDefaultPoolSize,
     int MaxClientConnections = PoolerCapacity.PgBouncerMaxClientConnections,
     int MaxDatabaseConnections = 0,

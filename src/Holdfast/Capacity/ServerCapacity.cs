@@ -5,13 +5,13 @@ namespace Holdfast.Capacity;
 /// <summary>Connections of one application name.</summary>
 /// <param name="ApplicationName">The name (empty when the client set none).</param>
 /// <param name="Connections">How many it holds.</param>
-public sealed record ApplicationConnections(string ApplicationName, int Connections);
+internal sealed record ApplicationConnections(string ApplicationName, int Connections);
 
 /// <summary>What a live server says about its capacity.</summary>
 /// <param name="MaxConnections"><c>max_connections</c>.</param>
 /// <param name="Reserved"><c>superuser_reserved_connections</c>.</param>
 /// <param name="Applications">Client connections by application name, largest first (this connection left out).</param>
-public sealed record ServerCapacity(int MaxConnections, int Reserved, IReadOnlyList<ApplicationConnections> Applications)
+internal sealed record ServerCapacity(int MaxConnections, int Reserved, IReadOnlyList<ApplicationConnections> Applications)
 {
     /// <summary>Reads the server's capacity.</summary>
     /// <param name="connection">An open connection.</param>

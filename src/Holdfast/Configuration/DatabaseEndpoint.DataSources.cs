@@ -1,6 +1,7 @@
+using Holdfast.Configuration;
 using Npgsql;
 
-namespace Holdfast.Configuration;
+namespace Holdfast;
 
 public sealed partial class DatabaseEndpoint
 {
@@ -63,6 +64,6 @@ public sealed partial class DatabaseEndpoint
 
     /// <summary>Whole seconds for Npgsql's <c>Timeout</c> and <c>Command Timeout</c>, rounded up and kept within 1..1024.</summary>
     /// <param name="timeout">The timeout.</param>
-    public static int ToNpgsqlTimeoutSeconds(TimeSpan timeout) =>
+    internal static int ToNpgsqlTimeoutSeconds(TimeSpan timeout) =>
         (int)Math.Clamp(Math.Ceiling(timeout.TotalSeconds), 1, MaxNpgsqlTimeoutSeconds);
 }

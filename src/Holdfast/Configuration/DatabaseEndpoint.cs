@@ -1,8 +1,9 @@
 using System.Reflection;
+using Holdfast.Configuration;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 
-namespace Holdfast.Configuration;
+namespace Holdfast;
 
 /// <summary>
 /// Where the database is and who connects: resolved from an explicit connection string,

@@ -1,10 +1,25 @@
-namespace Holdfast.Configuration;
+using Holdfast.Configuration;
+
+namespace Holdfast;
 
 /// <summary>One server address: a host name, an IP address, or a Unix socket directory, with its port.</summary>
-/// <param name="Host">Host name, IP address (IPv6 without brackets) or, when it starts with '/', a Unix socket directory.</param>
-/// <param name="Port">TCP port; for a Unix socket, the number in the socket file name <c>.s.PGSQL.PORT</c>.</param>
-public sealed record DatabaseHost(string Host, int Port)
+public sealed record DatabaseHost
 {
+    /// <summary>Creates a <see cref="DatabaseHost"/>.</summary>
+    /// <param name="host">Host name, IP address (IPv6 without brackets) or, when it starts with '/', a Unix socket directory.</param>
+    /// <param name="port">TCP port; for a Unix socket, the number in the socket file name <c>.s.PGSQL.PORT</c>.</param>
+    public DatabaseHost(string host, int port)
+    {
+        Host = host;
+        Port = port;
+    }
+
+    /// <summary>Host name, IP address (IPv6 without brackets) or, when it starts with '/', a Unix socket directory.</summary>
+    public string Host { get; init; }
+
+    /// <summary>TCP port; for a Unix socket, the number in the socket file name <c>.s.PGSQL.PORT</c>.</summary>
+    public int Port { get; init; }
+
     /// <summary>The PostgreSQL default port.</summary>
     public const int DefaultPort = 5432;
 

@@ -1,4 +1,4 @@
-namespace Holdfast.Configuration;
+namespace Holdfast;
 
 /// <summary>Where an endpoint's settings were found. Sources are tried in this order; the first found wins.</summary>
 public enum EndpointSource

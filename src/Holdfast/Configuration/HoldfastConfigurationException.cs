@@ -1,4 +1,4 @@
-namespace Holdfast.Configuration;
+namespace Holdfast;
 
 /// <summary>
 /// Thrown when Holdfast's configuration is missing or malformed. The message names the setting,

@@ -4,7 +4,7 @@ namespace Holdfast.Configuration;
 /// Removes an endpoint's password from free text (exception messages, server errors), in its raw
 /// and percent-encoded forms: a second line of defence behind messages that never include it.
 /// </summary>
-public static class SecretRedactor
+internal static class SecretRedactor
 {
     /// <summary>Returns <paramref name="text"/> with every occurrence of the endpoint's password replaced by <c>***</c>.</summary>
     /// <param name="text">Text that might contain the password.</param>

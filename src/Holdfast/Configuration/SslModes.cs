@@ -3,7 +3,7 @@ using Npgsql;
 namespace Holdfast.Configuration;
 
 /// <summary>libpq's <c>sslmode</c> names (and asyncpg's <c>ssl=true|false</c>) for Npgsql's <see cref="SslMode"/>.</summary>
-public static class SslModes
+internal static class SslModes
 {
     private static readonly Dictionary<string, SslMode> Names = new(StringComparer.OrdinalIgnoreCase)
     {

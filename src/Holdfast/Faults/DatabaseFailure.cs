@@ -1,13 +1,32 @@
-namespace Holdfast.Faults;
+namespace Holdfast;
 
 /// <summary>A classified failure: its kind, whether a retry can help, and what to do about it.</summary>
-/// <param name="Kind">The kind of failure.</param>
-/// <param name="IsTransient">True when a retry can help.</param>
-/// <param name="SqlState">The server's SQLSTATE, when the server answered with an error.</param>
-/// <param name="Message">The underlying error message, with any password removed.</param>
-/// <param name="Diagnosis">One paragraph: what happened, why, and the fix.</param>
-public sealed record DatabaseFailure(FailureKind Kind, bool IsTransient, string? SqlState, string Message, string Diagnosis)
+public sealed record DatabaseFailure
 {
+    internal DatabaseFailure(FailureKind kind, bool isTransient, string? sqlState, string message, string diagnosis)
+    {
+        Kind = kind;
+        IsTransient = isTransient;
+        SqlState = sqlState;
+        Message = message;
+        Diagnosis = diagnosis;
+    }
+
+    /// <summary>The kind of failure.</summary>
+    public FailureKind Kind { get; init; }
+
+    /// <summary>True when a retry can help.</summary>
+    public bool IsTransient { get; init; }
+
+    /// <summary>The server's SQLSTATE, when the server answered with an error.</summary>
+    public string? SqlState { get; init; }
+
+    /// <summary>The underlying error message, with any password removed.</summary>
+    public string Message { get; init; }
+
+    /// <summary>One paragraph: what happened, why, and the fix.</summary>
+    public string Diagnosis { get; init; }
+
     /// <summary>True for kinds that need a change of configuration or credentials.</summary>
     public bool IsPermanent => Kind.IsPermanent();
 

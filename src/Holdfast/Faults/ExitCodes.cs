@@ -1,7 +1,7 @@
 namespace Holdfast.Faults;
 
 /// <summary>The exit codes of every <c>holdfast</c> command and of a service whose start-up fails.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     /// <summary>Healthy.</summary>
     public const int Healthy = 0;

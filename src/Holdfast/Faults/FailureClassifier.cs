@@ -1,9 +1,10 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Holdfast.Configuration;
+using Holdfast.Faults;
 using Npgsql;
 
-namespace Holdfast.Faults;
+namespace Holdfast;
 
 /// <summary>
 /// Turns an exception into a <see cref="DatabaseFailure"/>: its <see cref="FailureKind"/>, whether a retry

@@ -1,4 +1,4 @@
-namespace Holdfast.Faults;
+namespace Holdfast;
 
 /// <summary>What went wrong with a database connection or command.</summary>
 public enum FailureKind

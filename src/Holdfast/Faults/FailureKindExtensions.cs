@@ -1,4 +1,6 @@
-namespace Holdfast.Faults;
+using Holdfast.Faults;
+
+namespace Holdfast;
 
 /// <summary>Facts about each <see cref="FailureKind"/>.</summary>
 public static class FailureKindExtensions

@@ -1,4 +1,4 @@
-namespace Holdfast.Faults;
+namespace Holdfast;
 
 /// <summary>What was being done when a failure happened; it tells a connect timeout from a query timeout.</summary>
 public enum FailureOperation

@@ -3,7 +3,7 @@ using Holdfast.Configuration;
 namespace Holdfast.Faults;
 
 /// <summary>Whether a Unix socket endpoint is there.</summary>
-public enum UnixSocketState
+internal enum UnixSocketState
 {
     /// <summary>The socket directory does not exist (e.g. the Cloud SQL volume is not mounted).</summary>
     DirectoryMissing,
@@ -16,7 +16,7 @@ public enum UnixSocketState
 }
 
 /// <summary>Looks at a Unix socket endpoint on disk.</summary>
-public static class UnixSocketProbe
+internal static class UnixSocketProbe
 {
     /// <summary>Checks the directory and socket file of a Unix socket host.</summary>
     /// <param name="host">A Unix socket host.</param>

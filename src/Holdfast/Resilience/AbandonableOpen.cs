@@ -8,7 +8,7 @@ namespace Holdfast.Resilience;
 /// is still connecting, and may even complete later: the connection is disposed once the open ends, never while it is
 /// still connecting (Npgsql refuses that with "Can't close, connection is in state Connecting"), and never leaked.
 /// </summary>
-public static class AbandonableOpen
+internal static class AbandonableOpen
 {
     /// <summary>Opens a new connection that the caller owns; nothing to dispose when it throws.</summary>
     /// <param name="connectionString">The connection string.</param>

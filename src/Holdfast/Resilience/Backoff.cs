@@ -5,7 +5,7 @@ namespace Holdfast.Resilience;
 /// plus a random share of the other half, so it always lies in [d/2, d] — spread out to avoid retry storms, yet
 /// never near zero.
 /// </summary>
-public static class Backoff
+internal static class Backoff
 {
     /// <summary>The delay before retry <paramref name="attempt"/> (0 for the first retry).</summary>
     /// <param name="attempt">Which retry, from 0.</param>

@@ -1,7 +1,7 @@
 namespace Holdfast.Resilience;
 
 /// <summary>
-/// The circuit's state machine: it opens after <see cref="BreakerOptions.FailureThreshold"/> consecutive
+/// The circuit's state machine: it opens after <see cref="CircuitBreakerOptions.FailureThreshold"/> consecutive
 /// connection-level failures, whatever succeeded before them (Polly v8's breaker only has a failure ratio over a
 /// sampling window, where one success in the window keeps it closed while callers wait out their budgets); it stays
 /// open for the break duration, then lets one probe call through (half-open) at a time, one per break; a success closes
@@ -43,10 +43,10 @@ internal sealed class CircuitController
     }
 
     /// <summary>The state now.</summary>
-    public BreakerState State => (BreakerState)Volatile.Read(ref state);
+    public CircuitState State => (CircuitState)Volatile.Read(ref state);
 
     /// <summary>True while the circuit is closed (one volatile read): calls may go straight to the pool.</summary>
-    public bool IsClosed => Volatile.Read(ref state) == (int)BreakerState.Closed;
+    public bool IsClosed => Volatile.Read(ref state) == (int)CircuitState.Closed;
 
     /// <summary>Connection-level failures in a row, counted towards opening.</summary>
     public int ConsecutiveFailures => Volatile.Read(ref failures);
@@ -55,15 +55,15 @@ internal sealed class CircuitController
     public DateTimeOffset? OpenedAt => Interlocked.Read(ref openedAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>How long until a caller may go through as the half-open probe; null unless open or half-open.</summary>
-    public TimeSpan? ProbeDueIn => State is BreakerState.Open or BreakerState.HalfOpen
+    public TimeSpan? ProbeDueIn => State is CircuitState.Open or CircuitState.HalfOpen
         ? TimeSpan.FromSeconds(Math.Max(0, Interlocked.Read(ref probeDueTimestamp) - time.GetTimestamp()) / (double)time.TimestampFrequency)
         : null;
 
     /// <summary>True while open or half-open and the next probe is not due yet: a call would be refused without trying.</summary>
     public bool RefusesNow => State switch
     {
-        BreakerState.Isolated => true,
-        BreakerState.Open or BreakerState.HalfOpen => time.GetTimestamp() < Interlocked.Read(ref probeDueTimestamp),
+        CircuitState.Isolated => true,
+        CircuitState.Open or CircuitState.HalfOpen => time.GetTimestamp() < Interlocked.Read(ref probeDueTimestamp),
         _ => false,
     };
 
@@ -80,18 +80,18 @@ internal sealed class CircuitController
         probe = false;
         switch (State)
         {
-            case BreakerState.Closed:
+            case CircuitState.Closed:
                 return true;
-            case BreakerState.Open or BreakerState.HalfOpen when time.GetTimestamp() >= Interlocked.Read(ref probeDueTimestamp):
+            case CircuitState.Open or CircuitState.HalfOpen when time.GetTimestamp() >= Interlocked.Read(ref probeDueTimestamp):
                 lock (gate)
                 {
-                    if (state is not ((int)BreakerState.Open or (int)BreakerState.HalfOpen) || time.GetTimestamp() < probeDueTimestamp)
+                    if (state is not ((int)CircuitState.Open or (int)CircuitState.HalfOpen) || time.GetTimestamp() < probeDueTimestamp)
                     {
                         return false;
                     }
 
                     Changed();
-                    Volatile.Write(ref state, (int)BreakerState.HalfOpen);
+                    Volatile.Write(ref state, (int)CircuitState.HalfOpen);
                 }
 
                 probe = true;
@@ -121,7 +121,7 @@ internal sealed class CircuitController
             Volatile.Write(ref failures, 0);
         }
 
-        if (Volatile.Read(ref state) == (int)BreakerState.HalfOpen)
+        if (Volatile.Read(ref state) == (int)CircuitState.HalfOpen)
         {
             Recover();
         }
@@ -135,7 +135,7 @@ internal sealed class CircuitController
     public void OnFailure(long attemptStarted)
     {
         var current = Volatile.Read(ref state);
-        if (current == (int)BreakerState.Closed
+        if (current == (int)CircuitState.Closed
                 ? attemptStarted < Volatile.Read(ref lastSuccessTimestamp)
                 : attemptStarted < Interlocked.Read(ref changedAtTimestamp))
         {
@@ -143,9 +143,9 @@ internal sealed class CircuitController
         }
 
         var run = Interlocked.Increment(ref failures);
-        if (current == (int)BreakerState.HalfOpen || (current == (int)BreakerState.Closed && run >= threshold))
+        if (current == (int)CircuitState.HalfOpen || (current == (int)CircuitState.Closed && run >= threshold))
         {
-            Open(BreakerState.Open, (BreakerState)current);
+            Open(CircuitState.Open, (CircuitState)current);
         }
     }
 
@@ -153,14 +153,14 @@ internal sealed class CircuitController
     /// <param name="attemptStarted">When the probe started.</param>
     public void OnProbeAbandoned(long attemptStarted)
     {
-        if (Volatile.Read(ref state) == (int)BreakerState.HalfOpen && attemptStarted >= Interlocked.Read(ref changedAtTimestamp))
+        if (Volatile.Read(ref state) == (int)CircuitState.HalfOpen && attemptStarted >= Interlocked.Read(ref changedAtTimestamp))
         {
-            Open(BreakerState.Open, BreakerState.HalfOpen);
+            Open(CircuitState.Open, CircuitState.HalfOpen);
         }
     }
 
     /// <summary>Opens the circuit by hand until <see cref="Close"/>.</summary>
-    public void Isolate() => Open(BreakerState.Isolated, null);
+    public void Isolate() => Open(CircuitState.Isolated, null);
 
     /// <summary>A recovery probe (or the half-open call) found the database answering: closes an open circuit, never an isolated one.</summary>
     public void Recover() => CloseCore(manual: false);
@@ -168,13 +168,13 @@ internal sealed class CircuitController
     /// <summary>Closes the circuit by hand, an isolation included.</summary>
     public void Close() => CloseCore(manual: true);
 
-    private void Open(BreakerState next, BreakerState? from)
+    private void Open(CircuitState next, CircuitState? from)
     {
         CancellationTokenSource? signal = null;
         lock (gate)
         {
-            var current = (BreakerState)state;
-            if ((from is { } expected && current != expected) || current == next || current == BreakerState.Isolated)
+            var current = (CircuitState)state;
+            if ((from is { } expected && current != expected) || current == next || current == CircuitState.Isolated)
             {
                 return;
             }
@@ -182,7 +182,7 @@ internal sealed class CircuitController
             Changed();
             Interlocked.Exchange(ref openedAtTicks, time.GetUtcNow().UtcTicks);
             Volatile.Write(ref state, (int)next);
-            if (current == BreakerState.Closed)
+            if (current == CircuitState.Closed)
             {
                 signal = opened;
             }
@@ -190,14 +190,14 @@ internal sealed class CircuitController
 
         // First release every waiter, then tell the world: nothing the listeners do can keep a caller waiting.
         signal?.Cancel();
-        onTransition(next == BreakerState.Isolated ? CircuitTransition.Isolated : CircuitTransition.Opened);
+        onTransition(next == CircuitState.Isolated ? CircuitTransition.Isolated : CircuitTransition.Opened);
     }
 
     private void CloseCore(bool manual)
     {
         lock (gate)
         {
-            if (state == (int)BreakerState.Closed || (!manual && state == (int)BreakerState.Isolated))
+            if (state == (int)CircuitState.Closed || (!manual && state == (int)CircuitState.Isolated))
             {
                 return;
             }
@@ -206,7 +206,7 @@ internal sealed class CircuitController
             opened = new CancellationTokenSource();
             Changed();
             Volatile.Write(ref failures, 0);
-            Volatile.Write(ref state, (int)BreakerState.Closed);
+            Volatile.Write(ref state, (int)CircuitState.Closed);
         }
 
         onTransition(CircuitTransition.Closed);

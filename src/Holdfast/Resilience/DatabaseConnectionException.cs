@@ -1,7 +1,7 @@
 using Holdfast.Faults;
 using Npgsql;
 
-namespace Holdfast.Resilience;
+namespace Holdfast;
 
 /// <summary>
 /// A guarded open or execute failed: the message is the diagnosis with its fix, <see cref="Failure"/> says what kind
@@ -17,7 +17,7 @@ public class DatabaseConnectionException : NpgsqlException
     /// <param name="elapsed">How long the caller waited.</param>
     /// <param name="budgetExhausted">True when the attempts ran out of budget rather than meeting a permanent failure.</param>
     /// <param name="innerException">The original exception.</param>
-    public DatabaseConnectionException(DatabaseFailure failure, int attempts, TimeSpan elapsed, bool budgetExhausted, Exception? innerException)
+    internal DatabaseConnectionException(DatabaseFailure failure, int attempts, TimeSpan elapsed, bool budgetExhausted, Exception? innerException)
         : base(Describe(failure, attempts, elapsed, budgetExhausted), innerException)
     {
         Failure = failure;

@@ -1,6 +1,6 @@
 using Holdfast.Faults;
 
-namespace Holdfast.Resilience;
+namespace Holdfast;
 
 /// <summary>
 /// The circuit is open: the database failed repeatedly, so calls are refused at once instead of waiting on a dead
@@ -11,7 +11,7 @@ public sealed class DatabaseUnavailableException : DatabaseConnectionException
     /// <summary>Creates the exception.</summary>
     /// <param name="status">The breaker's state when the call was refused.</param>
     /// <param name="retryAfter">How long until the database is next tried.</param>
-    public DatabaseUnavailableException(CircuitStatus status, TimeSpan retryAfter)
+    internal DatabaseUnavailableException(CircuitStatus status, TimeSpan retryAfter)
         : base(LastFailureOf(status), 0, TimeSpan.Zero, budgetExhausted: false, innerException: null)
     {
         Status = status;

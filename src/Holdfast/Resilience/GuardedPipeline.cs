@@ -62,7 +62,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         {
             recovery = new RecoveryLoop(probe, () => settings.AttemptTimeout(PipelineKeys.Probe, 0),
                 () => { circuit.Recover(); return Task.CompletedTask; },
-                () => circuit.State is BreakerState.Open or BreakerState.HalfOpen, time,
+                () => circuit.State is CircuitState.Open or CircuitState.HalfOpen, time,
                 options.Recovery.InitialDelay, options.Recovery.MaxDelay, settings.Logger);
         }
 
@@ -71,7 +71,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
 
     public ResiliencePipeline Pipeline { get; }
 
-    public BreakerState State => circuit.State;
+    public CircuitState State => circuit.State;
 
     /// <summary>True while calls may skip the pipeline's gate: the circuit is closed (one volatile read).</summary>
     public bool IsClosed => circuit.IsClosed;
@@ -113,9 +113,9 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
     {
         switch (State)
         {
-            case BreakerState.Isolated:
+            case CircuitState.Isolated:
                 return TimeSpan.MaxValue;
-            case BreakerState.Closed:
+            case CircuitState.Closed:
                 return null;
         }
 

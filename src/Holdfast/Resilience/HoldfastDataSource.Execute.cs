@@ -1,10 +1,11 @@
 using System.Data;
 using Holdfast.Faults;
+using Holdfast.Resilience;
 using Npgsql;
 using Polly;
 using Polly.Timeout;
 
-namespace Holdfast.Resilience;
+namespace Holdfast;
 
 public sealed partial class HoldfastDataSource
 {

@@ -1,7 +1,8 @@
+using Holdfast.Resilience;
 using Npgsql;
 using Polly;
 
-namespace Holdfast.Resilience;
+namespace Holdfast;
 
 public sealed partial class HoldfastDataSource
 {

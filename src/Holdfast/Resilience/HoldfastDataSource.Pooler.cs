@@ -1,8 +1,9 @@
+using Holdfast.Resilience;
 using Holdfast.Topology;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Holdfast.Resilience;
+namespace Holdfast;
 
 public sealed partial class HoldfastDataSource
 {
@@ -10,7 +11,7 @@ public sealed partial class HoldfastDataSource
     private static readonly TimeSpan PoolerDetectionTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The suffix of the application name the pooler check's connections carry.</summary>
-    public const string PoolerCheckSuffix = "-pooler-check";
+    internal const string PoolerCheckSuffix = "-pooler-check";
 
     /// <summary>How long after a failed detection the next may start.</summary>
     private static readonly TimeSpan PoolerRetryDelay = TimeSpan.FromSeconds(30);

@@ -1,5 +1,6 @@
 using Holdfast.Configuration;
 using Holdfast.Faults;
+using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
 using Microsoft.Extensions.Configuration;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-namespace Holdfast.Resilience;
+namespace Holdfast;
 
 /// <summary>
 /// A guarded <see cref="NpgsqlDataSource"/>: opens and idempotent operations go through one Polly pipeline (total
@@ -189,14 +190,14 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         PressureAwareTimeouts.Explain(Timeouts.Profile, options.Pressure, window.Current, options.PressureCeiling);
 
     /// <summary>Opens the circuit by hand (e.g. for maintenance); calls are refused until <see cref="CloseCircuitAsync"/>.</summary>
-    public Task IsolateAsync() => guard.IsolateAsync();
+    public Task IsolateCircuitAsync() => guard.IsolateAsync();
 
     /// <summary>Closes the circuit by hand.</summary>
     public Task CloseCircuitAsync() => guard.CloseAsync();
 
     /// <summary>One real connect and <c>SELECT 1</c> on a new, unpooled connection, outside the guard.</summary>
     /// <param name="cancellationToken">Cancels it.</param>
-    public async Task ProbeAsync(CancellationToken cancellationToken)
+    internal async Task ProbeAsync(CancellationToken cancellationToken)
     {
         // A multi-host endpoint: look at every host afresh, so a standby promoted a moment ago is found.
         ForgetHostStates(probeSource);

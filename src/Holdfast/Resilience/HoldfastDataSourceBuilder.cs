@@ -1,5 +1,5 @@
-using Holdfast.Capacity;
 using Holdfast.Configuration;
+using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
 using Holdfast.Topology;
@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Holdfast.Resilience;
+namespace Holdfast;
 
 /// <summary>
 /// Builds a <see cref="HoldfastDataSource"/>, the way <see cref="NpgsqlDataSourceBuilder"/> builds an
@@ -52,8 +52,8 @@ public sealed class HoldfastDataSourceBuilder
         options.Timeouts = HoldfastTimeouts.Resolve(configuration, Endpoint);
         options.Pressure = PressureIndicators.From(configuration);
         options.Pooler = PoolerSettings.ModeFrom(configuration);
-        var pool = CapacitySettings.Resolve(configuration, Endpoint).PoolSize;
-        if (pool.Source == CapacitySettings.PoolSizeKey)
+        var pool = PoolSettings.Resolve(configuration, Endpoint);
+        if (pool.Source == PoolSettings.SizeKey)
         {
             Npgsql.ConnectionStringBuilder.MaxPoolSize = pool.Value;
         }

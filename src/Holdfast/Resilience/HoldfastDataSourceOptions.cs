@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
 using Holdfast.Topology;
 using Microsoft.Extensions.Logging;
 
-namespace Holdfast.Resilience;
+namespace Holdfast;
 
 /// <summary>How a <see cref="HoldfastDataSource"/> guards its connections. Every value has a default that fits DESIGN.md.</summary>
 public sealed class HoldfastDataSourceOptions
@@ -45,13 +46,13 @@ public sealed class HoldfastDataSourceOptions
     public AttemptTimeoutOptions AttemptTimeout { get; } = new();
 
     /// <summary>The backoff between retries.</summary>
-    public RetryBackoffOptions Retry { get; } = new();
+    public RetryOptions Retry { get; } = new();
 
     /// <summary>The circuit breaker.</summary>
-    public BreakerOptions CircuitBreaker { get; } = new();
+    public CircuitBreakerOptions CircuitBreaker { get; } = new();
 
     /// <summary>The active recovery probe that closes an open circuit as soon as the database answers.</summary>
-    public RecoveryProbeOptions Recovery { get; } = new();
+    public RecoveryOptions Recovery { get; } = new();
 
     /// <summary>The data source's name (Npgsql's pool name, and the <c>holdfast.data_source</c> tag); default: the application name.</summary>
     public string? Name { get; set; }
@@ -80,11 +81,11 @@ public sealed class HoldfastDataSourceOptions
     public Action<Polly.ResiliencePipelineBuilder>? ConfigurePipeline { get; set; }
 
     /// <summary>Every value outside its stated range, and every rule across values that is broken, each naming its setting.</summary>
-    public IReadOnlyList<Configuration.ConfigurationProblem> Validate() => [.. HoldfastDataSourceOptionsValidator.Validate(this)];
+    public IReadOnlyList<ConfigurationProblem> Validate() => [.. HoldfastDataSourceOptionsValidator.Validate(this)];
 }
 
 /// <summary>Backoff between retries (exponential with jitter, see <see cref="Backoff"/>).</summary>
-public sealed class RetryBackoffOptions
+public sealed class RetryOptions
 {
     /// <summary>The first delay before jitter.</summary>
     /// <value>250 ms by default; from 1 ms to 1 min.</value>
@@ -103,7 +104,7 @@ public sealed class RetryBackoffOptions
 /// database going away; it stays open for <see cref="BreakDuration"/> (unless a recovery probe closes it sooner), then
 /// lets one probe call through. Permanent failures, pool exhaustion and an operation's own errors never count.
 /// </summary>
-public sealed class BreakerOptions
+public sealed class CircuitBreakerOptions
 {
     /// <summary>Connection-level failures in a row that open the circuit.</summary>
     /// <value>5 by default; from 2 to 1000.</value>
@@ -121,7 +122,7 @@ public sealed class BreakerOptions
 /// as soon as the database answers, backing off from <see cref="InitialDelay"/> up to <see cref="MaxDelay"/>, so
 /// service follows the database back within about half a second however long the outage was.
 /// </summary>
-public sealed class RecoveryProbeOptions
+public sealed class RecoveryOptions
 {
     /// <summary>Whether the probe runs. Without it, the circuit closes only after the break duration.</summary>
     /// <value>true by default.</value>

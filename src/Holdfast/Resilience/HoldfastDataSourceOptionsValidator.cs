@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Holdfast.Configuration;
+using Holdfast.Resilience;
 
 namespace Holdfast.Resilience;
 

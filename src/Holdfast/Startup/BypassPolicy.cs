@@ -1,19 +1,31 @@
+using Holdfast.Configuration;
 using Holdfast.Faults;
 using Holdfast.Timeouts;
 
 namespace Holdfast.Startup;
 
 /// <summary>Whether a start-up with failures may go on degraded, and the rule that decided it.</summary>
-/// <param name="Allowed">True: start degraded and recover in the background. False: fail.</param>
-/// <param name="Rule">The rule that decided, in one line.</param>
-public sealed record BypassDecision(bool Allowed, string Rule);
+public sealed record BypassDecision
+{
+    internal BypassDecision(bool allowed, string rule)
+    {
+        Allowed = allowed;
+        Rule = rule;
+    }
+
+    /// <summary>True: start degraded and recover in the background. False: fail.</summary>
+    public bool Allowed { get; init; }
+
+    /// <summary>The rule that decided, in one line.</summary>
+    public string Rule { get; init; }
+}
 
 /// <summary>
 /// The bypass policy. A permanent failure (authentication, missing database, configuration, TLS) is never bypassed.
 /// Otherwise the service starts degraded when <c>BYPASS_STARTUP_VALIDATION=true</c>, or in staging when every failure
 /// is of an infrastructure kind (timeout, refused, too many connections, server starting, failover) and there are at most three.
 /// </summary>
-public static class BypassPolicy
+internal static class BypassPolicy
 {
     /// <summary>The variable that allows a degraded start in any environment.</summary>
     public const string Variable = "BYPASS_STARTUP_VALIDATION";

@@ -10,7 +10,7 @@ public sealed class DeterministicStartupException : Exception
 {
     /// <summary>Creates the exception from the report of a failed start-up.</summary>
     /// <param name="report">The report; its first failed phase is the cause.</param>
-    public DeterministicStartupException(StartupReport report)
+    internal DeterministicStartupException(StartupReport report)
         : base(Describe(report ?? throw new ArgumentNullException(nameof(report))))
     {
         Report = report;

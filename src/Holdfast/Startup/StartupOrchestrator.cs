@@ -1,3 +1,4 @@
+using Holdfast.Configuration;
 using Holdfast.Faults;
 using Holdfast.Resilience;
 using Holdfast.Telemetry;
@@ -35,7 +36,7 @@ public sealed partial class StartupOrchestrator
     /// <param name="logger">One line per phase goes here.</param>
     /// <param name="services">The service provider, passed to phases.</param>
     /// <param name="instruments">Where phase durations are reported; the shared instruments when null.</param>
-    public StartupOrchestrator(IEnumerable<IStartupPhase> phases, HoldfastDataSource dataSource, NpgsqlDataSource adminDataSource,
+    internal StartupOrchestrator(IEnumerable<IStartupPhase> phases, HoldfastDataSource dataSource, NpgsqlDataSource adminDataSource,
         StartupOptions? options = null, ILogger? logger = null, IServiceProvider? services = null, HoldfastInstruments? instruments = null)
     {
         ArgumentNullException.ThrowIfNull(phases);
@@ -72,7 +73,7 @@ public sealed partial class StartupOrchestrator
     /// <summary>Runs every phase in order and decides the outcome.</summary>
     /// <param name="cancellationToken">Stops start-up (the host is stopping).</param>
     /// <returns>The report: Ready, Degraded or Failed.</returns>
-    public async Task<StartupReport> RunAsync(CancellationToken cancellationToken)
+    internal async Task<StartupReport> RunAsync(CancellationToken cancellationToken)
     {
         Log.Starting(logger, dataSource.Timeouts.Environment.ToName(), dataSource.Timeouts.EnvironmentSource, dataSource.Endpoint.ToString());
         var failures = new List<FailureKind>();
@@ -107,7 +108,7 @@ public sealed partial class StartupOrchestrator
     /// permanent reason) or when cancelled; does nothing unless the outcome is Degraded.
     /// </summary>
     /// <param name="cancellationToken">Stops the loop.</param>
-    public async Task<StartupReport> RecoverAsync(CancellationToken cancellationToken)
+    internal async Task<StartupReport> RecoverAsync(CancellationToken cancellationToken)
     {
         for (var attempt = 0; Report.Outcome == StartupOutcome.Degraded && !cancellationToken.IsCancellationRequested; attempt++)
         {

@@ -42,35 +42,80 @@ public enum PhaseStatus
 }
 
 /// <summary>One phase in the report.</summary>
-/// <param name="Name">The phase.</param>
-/// <param name="Kind">What it does.</param>
-/// <param name="Status">How it went.</param>
-/// <param name="Budget">Its budget (the timeout used).</param>
-/// <param name="Duration">How long it took.</param>
-/// <param name="Failure">The failure, redacted, when it failed.</param>
-public sealed record StartupPhaseReport(string Name, StartupPhaseKind Kind, PhaseStatus Status, TimeSpan Budget, TimeSpan Duration, DatabaseFailure? Failure);
+public sealed record StartupPhaseReport
+{
+    internal StartupPhaseReport(string name, StartupPhaseKind kind, PhaseStatus status, TimeSpan budget, TimeSpan duration, DatabaseFailure? failure)
+    {
+        Name = name;
+        Kind = kind;
+        Status = status;
+        Budget = budget;
+        Duration = duration;
+        Failure = failure;
+    }
+
+    /// <summary>The phase.</summary>
+    public string Name { get; init; }
+
+    /// <summary>What it does.</summary>
+    public StartupPhaseKind Kind { get; init; }
+
+    /// <summary>How it went.</summary>
+    public PhaseStatus Status { get; init; }
+
+    /// <summary>Its budget (the timeout used).</summary>
+    public TimeSpan Budget { get; init; }
+
+    /// <summary>How long it took.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>The failure, redacted, when it failed.</summary>
+    public DatabaseFailure? Failure { get; init; }
+}
 
 /// <summary>The start-up, phase by phase, with the outcome and the effective timeouts.</summary>
-/// <param name="Environment">The environment.</param>
-/// <param name="Outcome">Where start-up stands.</param>
-/// <param name="Phases">Every phase, in order.</param>
-/// <param name="Bypass">The bypass decision, when a phase failed.</param>
-/// <param name="Timeouts">The effective timeouts with their sources.</param>
-/// <param name="StartedAt">When start-up began.</param>
-/// <param name="CompletedAt">When the outcome was decided.</param>
-/// <param name="RecoveredAt">When a degraded start turned ready.</param>
-/// <param name="RecoveryAttempts">Reconnect attempts of the recovery loop so far.</param>
-public sealed record StartupReport(
-    HoldfastEnvironment Environment,
-    StartupOutcome Outcome,
-    IReadOnlyList<StartupPhaseReport> Phases,
-    BypassDecision? Bypass,
-    IReadOnlyList<TimeoutSetting> Timeouts,
-    DateTimeOffset StartedAt,
-    DateTimeOffset? CompletedAt,
-    DateTimeOffset? RecoveredAt,
-    int RecoveryAttempts)
+public sealed record StartupReport
 {
+    internal StartupReport(HoldfastEnvironment environment, StartupOutcome outcome, IReadOnlyList<StartupPhaseReport> phases, BypassDecision? bypass, IReadOnlyList<TimeoutSetting> timeouts, DateTimeOffset startedAt, DateTimeOffset? completedAt, DateTimeOffset? recoveredAt, int recoveryAttempts)
+    {
+        Environment = environment;
+        Outcome = outcome;
+        Phases = phases;
+        Bypass = bypass;
+        Timeouts = timeouts;
+        StartedAt = startedAt;
+        CompletedAt = completedAt;
+        RecoveredAt = recoveredAt;
+        RecoveryAttempts = recoveryAttempts;
+    }
+
+    /// <summary>The environment.</summary>
+    public HoldfastEnvironment Environment { get; init; }
+
+    /// <summary>Where start-up stands.</summary>
+    public StartupOutcome Outcome { get; init; }
+
+    /// <summary>Every phase, in order.</summary>
+    public IReadOnlyList<StartupPhaseReport> Phases { get; init; }
+
+    /// <summary>The bypass decision, when a phase failed.</summary>
+    public BypassDecision? Bypass { get; init; }
+
+    /// <summary>The effective timeouts with their sources.</summary>
+    public IReadOnlyList<TimeoutSetting> Timeouts { get; init; }
+
+    /// <summary>When start-up began.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the outcome was decided.</summary>
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>When a degraded start turned ready.</summary>
+    public DateTimeOffset? RecoveredAt { get; init; }
+
+    /// <summary>Reconnect attempts of the recovery loop so far.</summary>
+    public int RecoveryAttempts { get; init; }
+
     /// <summary>The first failed phase, if any.</summary>
     public StartupPhaseReport? FirstFailure => Phases.FirstOrDefault(p => p.Status == PhaseStatus.Failed);
 }

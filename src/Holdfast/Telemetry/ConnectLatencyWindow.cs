@@ -5,7 +5,7 @@ namespace Holdfast.Telemetry;
 /// computed when a sample arrives (connects are rare next to pool rentals), so reading <see cref="Current"/>
 /// on a hot path is a single volatile read.
 /// </summary>
-public sealed class ConnectLatencyWindow
+internal sealed class ConnectLatencyWindow
 {
     private readonly long[] ticks;
     private readonly Lock gate = new();

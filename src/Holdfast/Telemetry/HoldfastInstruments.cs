@@ -75,7 +75,7 @@ public sealed class HoldfastInstruments : IDisposable
 
     /// <summary>The tag value of a failure kind.</summary>
     /// <param name="kind">The kind.</param>
-    public static string KindTag(FailureKind kind) => KindNames[(int)kind];
+    internal static string KindTag(FailureKind kind) => KindNames[(int)kind];
 
     /// <inheritdoc />
     public void Dispose()

@@ -20,7 +20,7 @@ public sealed class LatencyHistory
     /// <param name="time">The clock.</param>
     /// <param name="resolution">The bucket width; one minute by default.</param>
     /// <param name="retention">How far back it keeps; 24 hours by default.</param>
-    public LatencyHistory(TimeProvider time, TimeSpan? resolution = null, TimeSpan? retention = null)
+    internal LatencyHistory(TimeProvider time, TimeSpan? resolution = null, TimeSpan? retention = null)
     {
         this.time = time;
         Resolution = resolution ?? TimeSpan.FromMinutes(1);
@@ -38,7 +38,7 @@ public sealed class LatencyHistory
 
     /// <summary>Records a successful connect.</summary>
     /// <param name="duration">How long it took.</param>
-    public void RecordSuccess(TimeSpan duration)
+    internal void RecordSuccess(TimeSpan duration)
     {
         lock (gate)
         {
@@ -51,7 +51,7 @@ public sealed class LatencyHistory
     }
 
     /// <summary>Records a failed connect.</summary>
-    public void RecordFailure()
+    internal void RecordFailure()
     {
         lock (gate)
         {

@@ -1,20 +1,42 @@
 namespace Holdfast.Telemetry;
 
 /// <summary>Minimum, percentiles and maximum of a set of latencies.</summary>
-/// <param name="Count">How many samples.</param>
-/// <param name="Min">The smallest.</param>
-/// <param name="P50">The median.</param>
-/// <param name="P95">The 95th percentile.</param>
-/// <param name="P99">The 99th percentile.</param>
-/// <param name="Max">The largest.</param>
-public sealed record LatencySummary(int Count, TimeSpan Min, TimeSpan P50, TimeSpan P95, TimeSpan P99, TimeSpan Max)
+public sealed record LatencySummary
 {
+    internal LatencySummary(int count, TimeSpan min, TimeSpan p50, TimeSpan p95, TimeSpan p99, TimeSpan max)
+    {
+        Count = count;
+        Min = min;
+        P50 = p50;
+        P95 = p95;
+        P99 = p99;
+        Max = max;
+    }
+
+    /// <summary>How many samples.</summary>
+    public int Count { get; init; }
+
+    /// <summary>The smallest.</summary>
+    public TimeSpan Min { get; init; }
+
+    /// <summary>The median.</summary>
+    public TimeSpan P50 { get; init; }
+
+    /// <summary>The 95th percentile.</summary>
+    public TimeSpan P95 { get; init; }
+
+    /// <summary>The 99th percentile.</summary>
+    public TimeSpan P99 { get; init; }
+
+    /// <summary>The largest.</summary>
+    public TimeSpan Max { get; init; }
+
     /// <summary>The summary of no samples.</summary>
     public static LatencySummary Empty { get; } = new(0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
 
     /// <summary>Summarises samples; percentiles interpolate linearly between the nearest ranks.</summary>
     /// <param name="samples">The latencies, in any order.</param>
-    public static LatencySummary From(IEnumerable<TimeSpan> samples)
+    internal static LatencySummary From(IEnumerable<TimeSpan> samples)
     {
         ArgumentNullException.ThrowIfNull(samples);
         var sorted = samples.Select(s => s.Ticks).Order().ToArray();
@@ -27,7 +49,7 @@ public sealed record LatencySummary(int Count, TimeSpan Min, TimeSpan P50, TimeS
     /// <summary>The <paramref name="quantile"/> (0..1) of sorted ticks, interpolated between the nearest ranks.</summary>
     /// <param name="sortedTicks">Ticks in ascending order; not empty.</param>
     /// <param name="quantile">The quantile, from 0 to 1.</param>
-    public static TimeSpan Percentile(IReadOnlyList<long> sortedTicks, double quantile)
+    internal static TimeSpan Percentile(IReadOnlyList<long> sortedTicks, double quantile)
     {
         ArgumentNullException.ThrowIfNull(sortedTicks);
         ArgumentOutOfRangeException.ThrowIfZero(sortedTicks.Count);

@@ -7,7 +7,7 @@ namespace Holdfast.Timeouts;
 /// Reads durations as operators write them: <c>35</c> (seconds), <c>35s</c>, <c>500ms</c>, <c>2m</c>,
 /// <c>1h</c>, or <c>00:00:35</c>. A bare number is seconds, never days (unlike <see cref="TimeSpan.Parse(string)"/>).
 /// </summary>
-public static class DurationText
+internal static class DurationText
 {
     private static readonly (string Suffix, double Seconds)[] Units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
 

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Holdfast.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace Holdfast.Timeouts;
 
@@ -49,9 +49,11 @@ public sealed class HoldfastTimeouts
     /// <summary>Resolves the effective timeouts.</summary>
     /// <param name="configuration">Configuration with the environment variables and any <c>Holdfast:Timeouts</c> section.</param>
     /// <param name="endpoint">The endpoint, whose own connect timeout (URL <c>connect_timeout</c>) overrides the profile's connection timeout.</param>
-    /// <param name="environment">An environment already decided (e.g. by the CLI's <c>--environment</c>); detected from configuration when null.</param>
     /// <exception cref="HoldfastConfigurationException">An override is not a duration, or the environment is unknown.</exception>
-    public static HoldfastTimeouts Resolve(IConfiguration configuration, DatabaseEndpoint? endpoint = null, DetectedEnvironment? environment = null)
+    public static HoldfastTimeouts Resolve(IConfiguration configuration, DatabaseEndpoint? endpoint = null) => Resolve(configuration, endpoint, environment: null);
+
+    /// <summary>Resolves the effective timeouts in an environment already decided (e.g. by the CLI's <c>--environment</c>); detected from configuration when null.</summary>
+    internal static HoldfastTimeouts Resolve(IConfiguration configuration, DatabaseEndpoint? endpoint, DetectedEnvironment? environment)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var detected = environment ?? EnvironmentDetection.Detect(configuration);

@@ -10,7 +10,7 @@ namespace Holdfast.Timeouts;
 /// result never exceeds base x <see cref="DefaultCeilingFactor"/> (nor Npgsql's 1024 s for the connection), and
 /// the effective value is max(base, pressure-aware): pressure only ever lengthens a timeout.
 /// </summary>
-public static class PressureAwareTimeouts
+internal static class PressureAwareTimeouts
 {
     /// <summary>The connection timeout's stretch when the network path is scaling.</summary>
     public const double NetworkPathScalingFactor = 1.5;

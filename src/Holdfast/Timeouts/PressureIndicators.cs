@@ -1,6 +1,6 @@
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Holdfast.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace Holdfast.Timeouts;
 
@@ -9,10 +9,23 @@ namespace Holdfast.Timeouts;
 /// <c>Holdfast:Pressure:DatabaseCapacity</c>) or code: the network path is scaling (e.g. a VPC connector adding
 /// instances) stretches the connection timeout x1.5; database capacity pressure stretches initialization x1.2.
 /// </summary>
-/// <param name="NetworkPathScaling">The network path to the database is scaling or saturated.</param>
-/// <param name="DatabaseCapacity">The database is near its capacity (connections, CPU).</param>
-public sealed record PressureIndicators(bool NetworkPathScaling = false, bool DatabaseCapacity = false)
+public sealed record PressureIndicators
 {
+    /// <summary>Creates a <see cref="PressureIndicators"/>.</summary>
+    /// <param name="networkPathScaling">The network path to the database is scaling or saturated.</param>
+    /// <param name="databaseCapacity">The database is near its capacity (connections, CPU).</param>
+    public PressureIndicators(bool networkPathScaling = false, bool databaseCapacity = false)
+    {
+        NetworkPathScaling = networkPathScaling;
+        DatabaseCapacity = databaseCapacity;
+    }
+
+    /// <summary>The network path to the database is scaling or saturated.</summary>
+    public bool NetworkPathScaling { get; init; }
+
+    /// <summary>The database is near its capacity (connections, CPU).</summary>
+    public bool DatabaseCapacity { get; init; }
+
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Holdfast:Pressure";
 

@@ -6,7 +6,7 @@ namespace Holdfast.Timeouts;
 /// connection 35 s, pool 45 s) also hold in production, whose path is never assumed faster than staging's.
 /// Development and test have none.
 /// </summary>
-public static class TimeoutFloors
+internal static class TimeoutFloors
 {
     private static readonly Dictionary<TimeoutKind, TimeSpan> StagingFloors = new()
     {

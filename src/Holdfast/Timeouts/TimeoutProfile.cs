@@ -1,14 +1,43 @@
 namespace Holdfast.Timeouts;
 
 /// <summary>The six timeouts of an environment.</summary>
-/// <param name="Initialization">The budget of the whole database start-up phase, across every attempt.</param>
-/// <param name="Connection">The longest a single connect attempt may take.</param>
-/// <param name="Pool">The longest a caller waits for a pooled connection when the pool is busy.</param>
-/// <param name="TableSetup">The budget of the schema/table set-up phase.</param>
-/// <param name="HealthCheck">The longest a health probe may take.</param>
-/// <param name="Operation">The budget of one <c>ExecuteAsync</c> unit of work, its connection and retries included.</param>
-public sealed record TimeoutProfile(TimeSpan Initialization, TimeSpan Connection, TimeSpan Pool, TimeSpan TableSetup, TimeSpan HealthCheck, TimeSpan Operation)
+public sealed record TimeoutProfile
 {
+    /// <summary>Creates a <see cref="TimeoutProfile"/>.</summary>
+    /// <param name="initialization">The budget of the whole database start-up phase, across every attempt.</param>
+    /// <param name="connection">The longest a single connect attempt may take.</param>
+    /// <param name="pool">The longest a caller waits for a pooled connection when the pool is busy.</param>
+    /// <param name="tableSetup">The budget of the schema/table set-up phase.</param>
+    /// <param name="healthCheck">The longest a health probe may take.</param>
+    /// <param name="operation">The budget of one <c>ExecuteAsync</c> unit of work, its connection and retries included.</param>
+    public TimeoutProfile(TimeSpan initialization, TimeSpan connection, TimeSpan pool, TimeSpan tableSetup, TimeSpan healthCheck, TimeSpan operation)
+    {
+        Initialization = initialization;
+        Connection = connection;
+        Pool = pool;
+        TableSetup = tableSetup;
+        HealthCheck = healthCheck;
+        Operation = operation;
+    }
+
+    /// <summary>The budget of the whole database start-up phase, across every attempt.</summary>
+    public TimeSpan Initialization { get; init; }
+
+    /// <summary>The longest a single connect attempt may take.</summary>
+    public TimeSpan Connection { get; init; }
+
+    /// <summary>The longest a caller waits for a pooled connection when the pool is busy.</summary>
+    public TimeSpan Pool { get; init; }
+
+    /// <summary>The budget of the schema/table set-up phase.</summary>
+    public TimeSpan TableSetup { get; init; }
+
+    /// <summary>The longest a health probe may take.</summary>
+    public TimeSpan HealthCheck { get; init; }
+
+    /// <summary>The budget of one <c>ExecuteAsync</c> unit of work, its connection and retries included.</summary>
+    public TimeSpan Operation { get; init; }
+
     /// <summary>Development and test: 30, 20, 30, 15, 10 seconds; operations 5 s.</summary>
     public static TimeoutProfile Development { get; } = Seconds(30, 20, 30, 15, 10, 5);
 

@@ -9,7 +9,7 @@ namespace Holdfast.Topology;
 /// <c>target_session_attrs</c> asks for, reading <c>pg_is_in_recovery()</c> and, on a standby, how far replay is behind
 /// (functions any role may call). For <c>holdfast doctor</c> and <c>/health</c>.
 /// </summary>
-public static class HostProbe
+internal static class HostProbe
 {
     private const string Query =
         "SELECT pg_is_in_recovery(), " +

@@ -4,14 +4,36 @@ using Holdfast.Faults;
 namespace Holdfast.Topology;
 
 /// <summary>One host of an endpoint as a probe found it.</summary>
-/// <param name="Host">The host.</param>
-/// <param name="Role">Primary, standby, or unreachable.</param>
-/// <param name="Latency">Connect and query time.</param>
-/// <param name="ReplayLagBytes">For a standby: WAL received but not yet replayed, in bytes.</param>
-/// <param name="LastReplayAge">For a standby: how long ago the last replayed transaction committed on the primary (grows while the primary is idle).</param>
-/// <param name="Failure">Why it is unreachable, redacted.</param>
-public sealed record HostState(DatabaseHost Host, HostRole Role, TimeSpan Latency, long? ReplayLagBytes, TimeSpan? LastReplayAge, DatabaseFailure? Failure)
+public sealed record HostState
 {
+    internal HostState(DatabaseHost host, HostRole role, TimeSpan latency, long? replayLagBytes, TimeSpan? lastReplayAge, DatabaseFailure? failure)
+    {
+        Host = host;
+        Role = role;
+        Latency = latency;
+        ReplayLagBytes = replayLagBytes;
+        LastReplayAge = lastReplayAge;
+        Failure = failure;
+    }
+
+    /// <summary>The host.</summary>
+    public DatabaseHost Host { get; init; }
+
+    /// <summary>Primary, standby, or unreachable.</summary>
+    public HostRole Role { get; init; }
+
+    /// <summary>Connect and query time.</summary>
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>For a standby: WAL received but not yet replayed, in bytes.</summary>
+    public long? ReplayLagBytes { get; init; }
+
+    /// <summary>For a standby: how long ago the last replayed transaction committed on the primary (grows while the primary is idle).</summary>
+    public TimeSpan? LastReplayAge { get; init; }
+
+    /// <summary>Why it is unreachable, redacted.</summary>
+    public DatabaseFailure? Failure { get; init; }
+
     /// <summary>One line, e.g. <c>10.0.0.2:5432 standby, replay lag 0 B, last replay 0.4 s ago</c>.</summary>
     public override string ToString() => Role switch
     {

@@ -18,7 +18,7 @@ namespace Holdfast.Topology;
 /// </list>
 /// Each look uses its own unpooled connection; nothing is changed on the server.
 /// </summary>
-public static class PoolerDetector
+internal static class PoolerDetector
 {
     private const string AdminDatabase = "pgbouncer";
 

@@ -5,7 +5,7 @@ public sealed class PoolerInfo
 {
     /// <summary>No pooler: the backend the client talks to is the one the server says it is.</summary>
     /// <param name="evidence">How this was found.</param>
-    public static PoolerInfo NotPresent(string evidence) => new(present: false, null, null, PoolingMode.Unknown, evidence);
+    internal static PoolerInfo NotPresent(string evidence) => new(present: false, null, null, PoolingMode.Unknown, evidence);
 
     internal PoolerInfo(bool present, string? name, string? version, PoolingMode mode, string evidence)
     {

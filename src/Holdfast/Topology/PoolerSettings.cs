@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 namespace Holdfast.Topology;
 
 /// <summary>Reads <c>Holdfast:Pooler:Mode</c>.</summary>
-public static class PoolerSettings
+internal static class PoolerSettings
 {
     /// <summary>The configuration key.</summary>
     public const string ModeKey = "Holdfast:Pooler:Mode";

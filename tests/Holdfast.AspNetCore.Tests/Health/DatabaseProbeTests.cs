@@ -16,7 +16,7 @@ public sealed class DatabaseProbeTests(PostgresFixture fixture)
     public async Task ProbeAsync_ConcurrentCallers_ShareOneProbeAndItsCachedResult()
     {
         await using var db = Create(postgres.Port, "coalesce");
-        await using var probe = new DatabaseProbe(db, new HealthProbeOptions { CacheDuration = TimeSpan.FromMilliseconds(300) });
+        await using var probe = new DatabaseProbe(db, new HealthOptions { CacheDuration = TimeSpan.FromMilliseconds(300) });
 
         var calls = await Task.WhenAll(Enumerable.Range(0, 500).Select(_ => Task.Run(probe.ProbeAsync, Ct)));
         var cached = probe.ProbeAsync();
@@ -36,7 +36,7 @@ public sealed class DatabaseProbeTests(PostgresFixture fixture)
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
         proxy.Blackhole();
         await using var db = Create(proxy.Port, "blackhole");
-        await using var probe = new DatabaseProbe(db, new HealthProbeOptions());
+        await using var probe = new DatabaseProbe(db, new HealthOptions());
 
         var result = await probe.ProbeAsync().WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
@@ -50,7 +50,7 @@ public sealed class DatabaseProbeTests(PostgresFixture fixture)
     {
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
         await using var db = Create(proxy.Port, "reopen", o => o.Recovery.Enabled = false);
-        await using var probe = new DatabaseProbe(db, new HealthProbeOptions());
+        await using var probe = new DatabaseProbe(db, new HealthOptions());
         proxy.Refuse();
         await Assert.ThrowsAsync<DatabaseUnavailableException>(async () => await db.OpenConnectionAsync(Ct));
         proxy.Pass();
@@ -58,7 +58,7 @@ public sealed class DatabaseProbeTests(PostgresFixture fixture)
         var result = await probe.ProbeAsync();
 
         Assert.True(result.Answers);
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
     }
 
     private HoldfastDataSource Create(int port, string purpose, Action<HoldfastDataSourceOptions>? configure = null)

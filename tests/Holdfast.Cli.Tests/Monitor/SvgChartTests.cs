@@ -19,7 +19,7 @@ public sealed class SvgChartTests
         List<MonitorSample> samples =
         [
             Ok(0, 8), Ok(1, 7), Ok(2, 12_000), Ok(14, 6), Ok(15, 7),
-            new(Start.AddSeconds(16), TimeSpan.FromMilliseconds(3), TimeSpan.Zero, SampleOutcome.Failed, FailureKind.Refused, 1, BreakerState.Closed),
+            new(Start.AddSeconds(16), TimeSpan.FromMilliseconds(3), TimeSpan.Zero, SampleOutcome.Failed, FailureKind.Refused, 1, CircuitState.Closed),
             Ok(17, 9),
         ];
 
@@ -35,5 +35,5 @@ public sealed class SvgChartTests
     }
 
     private static MonitorSample Ok(int second, double connectMs) =>
-        new(Start.AddSeconds(second), TimeSpan.FromMilliseconds(connectMs), TimeSpan.FromMilliseconds(1), SampleOutcome.Ok, null, 1, BreakerState.Closed);
+        new(Start.AddSeconds(second), TimeSpan.FromMilliseconds(connectMs), TimeSpan.FromMilliseconds(1), SampleOutcome.Ok, null, 1, CircuitState.Closed);
 }

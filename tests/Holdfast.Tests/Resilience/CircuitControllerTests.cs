@@ -23,12 +23,12 @@ public sealed class CircuitControllerTests
         for (var i = 0; i < 4; i++)
         {
             circuit.OnFailure(time.GetTimestamp());
-            Assert.Equal(BreakerState.Closed, circuit.State);
+            Assert.Equal(CircuitState.Closed, circuit.State);
         }
 
         circuit.OnFailure(time.GetTimestamp());
 
-        Assert.Equal(BreakerState.Open, circuit.State);
+        Assert.Equal(CircuitState.Open, circuit.State);
         Assert.Equal(time.GetUtcNow(), circuit.OpenedAt);
         Assert.Equal([CircuitTransition.Opened], transitions);
     }
@@ -48,7 +48,7 @@ public sealed class CircuitControllerTests
             circuit.OnFailure(time.GetTimestamp());
         }
 
-        Assert.Equal(BreakerState.Closed, circuit.State);
+        Assert.Equal(CircuitState.Closed, circuit.State);
         Assert.Equal(4, circuit.ConsecutiveFailures);
     }
 
@@ -67,13 +67,13 @@ public sealed class CircuitControllerTests
             circuit.OnFailure(herdStarted);
         }
 
-        Assert.Equal(BreakerState.Closed, circuit.State);
+        Assert.Equal(CircuitState.Closed, circuit.State);
         for (var i = 0; i < 5; i++)
         {
             circuit.OnFailure(time.GetTimestamp());
         }
 
-        Assert.Equal(BreakerState.Open, circuit.State);
+        Assert.Equal(CircuitState.Open, circuit.State);
     }
 
     [Fact]
@@ -107,11 +107,11 @@ public sealed class CircuitControllerTests
 
         Assert.True(circuit.TryEnter(out var probe));
         Assert.True(probe);
-        Assert.Equal(BreakerState.HalfOpen, circuit.State);
+        Assert.Equal(CircuitState.HalfOpen, circuit.State);
         Assert.False(circuit.TryEnter(out _));
 
         circuit.OnSuccess();
-        Assert.Equal(BreakerState.Closed, circuit.State);
+        Assert.Equal(CircuitState.Closed, circuit.State);
         Assert.Equal([CircuitTransition.Opened, CircuitTransition.HalfOpened, CircuitTransition.Closed], transitions);
     }
 
@@ -126,12 +126,12 @@ public sealed class CircuitControllerTests
 
         circuit.OnFailure(time.GetTimestamp());
 
-        Assert.Equal(BreakerState.Open, circuit.State);
+        Assert.Equal(CircuitState.Open, circuit.State);
         Assert.Equal(TimeSpan.FromSeconds(60), circuit.ProbeDueIn);
         time.Advance(TimeSpan.FromSeconds(60));
         Assert.True(circuit.TryEnter(out _));
         circuit.OnProbeAbandoned(time.GetTimestamp());
-        Assert.Equal(BreakerState.Open, circuit.State);
+        Assert.Equal(CircuitState.Open, circuit.State);
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class CircuitControllerTests
         time.Advance(TimeSpan.FromHours(1));
 
         Assert.True(token.IsCancellationRequested);
-        Assert.Equal(BreakerState.Isolated, circuit.State);
+        Assert.Equal(CircuitState.Isolated, circuit.State);
         Assert.False(circuit.TryEnter(out _));
         circuit.Close();
         Assert.True(circuit.TryEnter(out var probe));
@@ -161,9 +161,9 @@ public sealed class CircuitControllerTests
         circuit.Isolate();
         circuit.Recover();
 
-        Assert.Equal(BreakerState.Isolated, circuit.State);
+        Assert.Equal(CircuitState.Isolated, circuit.State);
         circuit.Close();
-        Assert.Equal(BreakerState.Closed, circuit.State);
+        Assert.Equal(CircuitState.Closed, circuit.State);
     }
 
     [Fact]
@@ -198,9 +198,9 @@ public sealed class CircuitControllerTests
         circuit.OnFailure(longRunning);
         circuit.OnProbeAbandoned(longRunning);
 
-        Assert.Equal(BreakerState.HalfOpen, circuit.State);
+        Assert.Equal(CircuitState.HalfOpen, circuit.State);
         circuit.OnSuccess(time.GetTimestamp());
-        Assert.Equal(BreakerState.Closed, circuit.State);
+        Assert.Equal(CircuitState.Closed, circuit.State);
     }
 
     [Fact]
@@ -223,7 +223,7 @@ public sealed class CircuitControllerTests
             }
         }, TestContext.Current.CancellationToken)));
 
-        Assert.Equal(BreakerState.Open, counted.State);
+        Assert.Equal(CircuitState.Open, counted.State);
         Assert.Equal(1, opened);
     }
 }

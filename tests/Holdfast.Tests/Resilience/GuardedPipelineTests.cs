@@ -26,7 +26,7 @@ public sealed class GuardedPipelineTests
         Assert.Equal(5, attempts);
         Assert.IsType<DatabaseUnavailableException>(harness.Guard.Surface(first.Outcome.Exception!, first.Context, CancellationToken.None));
         var status = harness.Guard.Status;
-        Assert.Equal(BreakerState.Open, status.State);
+        Assert.Equal(CircuitState.Open, status.State);
         Assert.Equal(5, status.ConsecutiveFailures);
         Assert.Equal(FailureKind.Refused, status.LastFailure?.Kind);
         Assert.Equal(harness.Time.GetUtcNow(), status.OpenedAt);
@@ -58,7 +58,7 @@ public sealed class GuardedPipelineTests
 
         Assert.Equal(1, probes);
         Assert.Null(probe.Outcome.Exception);
-        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
         Assert.Equal(0, harness.Guard.Status.ConsecutiveFailures);
         Assert.Null(harness.Guard.Status.NextProbeIn);
     }
@@ -75,7 +75,7 @@ public sealed class GuardedPipelineTests
 
         Assert.Equal(1, probes);
         Assert.IsType<BrokenCircuitException>(probe.Outcome.Exception);
-        Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+        Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
         var next = await harness.RunAsync(_ => { probes++; return Succeed(); });
         Assert.True(next.CompletedWithoutWaiting);
         Assert.Equal(1, probes);
@@ -90,7 +90,7 @@ public sealed class GuardedPipelineTests
         await harness.RunAsync(_ => script.Dequeue() ? Succeed() : Fail(PipelineHarness.Refused()));
         await harness.RunAsync(_ => script.Count == 0 ? Fail(PipelineHarness.WrongPassword()) : Succeed());
 
-        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class GuardedPipelineTests
             Assert.Same(duplicate, harness.Guard.Surface(run.Outcome.Exception!, run.Context, CancellationToken.None));
         }
 
-        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
         Assert.Equal(0, harness.Guard.Status.ConsecutiveFailures);
         var attempts = 0;
         var broken = await harness.RunAsync(_ =>
@@ -140,7 +140,7 @@ public sealed class GuardedPipelineTests
         }, operation: PipelineKeys.Execute);
 
         Assert.Equal(3, attempts);
-        Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+        Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
         Assert.Equal(FailureKind.Reset, harness.Guard.Status.LastFailure?.Kind);
         Assert.IsType<DatabaseUnavailableException>(harness.Guard.Surface(broken.Outcome.Exception!, broken.Context, CancellationToken.None));
     }
@@ -159,7 +159,7 @@ public sealed class GuardedPipelineTests
         var surfaced = Assert.IsType<DatabaseConnectionException>(harness.Guard.Surface(run.Outcome.Exception!, run.Context, CancellationToken.None));
         Assert.Equal(FailureKind.QueryTimeout, surfaced.Failure.Kind);
         Assert.False(surfaced.IsTransient);
-        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class GuardedPipelineTests
         }
 
         Assert.Equal(10, attempts);
-        Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+        Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
         Assert.Equal(0, harness.Guard.Status.ConsecutiveFailures);
         Assert.Equal(FailureKind.AuthenticationFailed, harness.Guard.Status.LastFailure?.Kind);
     }
@@ -298,7 +298,7 @@ public sealed class GuardedPipelineTests
         {
             await harness.RunAsync(_ => Fail(PipelineHarness.Refused()));
             openedAt = harness.Time.GetUtcNow();
-            Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+            Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
             await PipelineHarness.SettleAsync();
             Assert.Equal(TimeSpan.FromMilliseconds(500), harness.Guard.Status.NextProbeIn);
 
@@ -307,7 +307,7 @@ public sealed class GuardedPipelineTests
 
             await harness.AdvanceAsync(TimeSpan.FromSeconds(8));
 
-            Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+            Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
             Assert.Equal(4, probeTimes.Count);
             Assert.Equal([500, 1500, 3500, 7500], probeTimes.Select(t => Math.Round(t.TotalMilliseconds / 50) * 50));
             Assert.Equal(1, maxRunning);
@@ -332,14 +332,14 @@ public sealed class GuardedPipelineTests
         {
             await harness.RunAsync(_ => Fail(PipelineHarness.Refused()));
             await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
-            Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+            Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
             var hanging = Volatile.Read(ref started);
             Assert.InRange(hanging, 5, 8);
 
             Volatile.Write(ref healed, true);
             await harness.AdvanceAsync(TimeSpan.FromSeconds(0.6));
 
-            Assert.Equal(BreakerState.Closed, harness.Guard.Status.State);
+            Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
         }
     }
 
@@ -360,7 +360,7 @@ public sealed class GuardedPipelineTests
             var gaps = probes.Zip(probes.Skip(1), (a, b) => b - a).ToList();
             Assert.True(gaps.Count >= 16, $"{gaps.Count} probes in 10 s");
             Assert.All(gaps, gap => Assert.True(gap <= TimeSpan.FromSeconds(0.6), gap.ToString()));
-            Assert.Equal(BreakerState.Open, harness.Guard.Status.State);
+            Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
         }
     }
 }

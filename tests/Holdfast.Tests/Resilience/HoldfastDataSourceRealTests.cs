@@ -26,7 +26,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
 
             Assert.Equal(2, await db.ExecuteAsync((c, t) => ScalarAsync(c, "SELECT 2", t), Ct));
             Assert.Equal(3, await db.ExecuteAsync((c, t) => ScalarAsync(c, "SELECT 3", t), TimeSpan.MaxValue, Ct));
-            Assert.Equal(BreakerState.Closed, db.Status.State);
+            Assert.Equal(CircuitState.Closed, db.Status.State);
             Assert.Equal(0, db.PoolUsage.Busy);
             Assert.True(db.ConnectLatency.Count >= 1, "the physical connect was measured through Npgsql's meter");
         }
@@ -51,7 +51,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
         Assert.False(ex.IsTransient);
         Assert.Contains("check the user and password", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-cr3t", ex.ToString(), StringComparison.Ordinal);
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
 
         await AssertNothingLeakedAsync(db, postgres, app);
     }
@@ -73,7 +73,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
         Assert.Equal(FailureKind.PoolExhausted, ex.Failure.Kind);
         Assert.Equal(1, ex.Attempts);
         Assert.Contains("raise Max Pool Size", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
 
         await held.DisposeAsync();
         await AssertNothingLeakedAsync(db, postgres, app);
@@ -96,7 +96,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
         }
 
         Assert.IsType<DatabaseUnavailableException>(last);
-        Assert.Equal(BreakerState.Open, db.Status.State);
+        Assert.Equal(CircuitState.Open, db.Status.State);
         Assert.Equal(FailureKind.Timeout, db.Status.LastFailure?.Kind);
         Assert.Equal(5, db.Status.ConsecutiveFailures);
 
@@ -128,7 +128,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
         });
         proxy.Refuse();
         await Assert.ThrowsAsync<DatabaseUnavailableException>(async () => await db.OpenConnectionAsync(Ct));
-        Assert.Equal(BreakerState.Open, db.Status.State);
+        Assert.Equal(CircuitState.Open, db.Status.State);
 
         proxy.Pass();
         await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
@@ -137,7 +137,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
             Assert.Equal(1, await ScalarAsync(connection, "SELECT 1", Ct));
         }
 
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
         Assert.Equal(0, db.PoolUsage.Busy);
 
         await AssertNothingLeakedAsync(db, postgres, app);
@@ -155,12 +155,12 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
 
         proxy.Pass();
         var healed = Stopwatch.StartNew();
-        while (db.Status.State != BreakerState.Closed && healed.Elapsed < TimeSpan.FromSeconds(15))
+        while (db.Status.State != CircuitState.Closed && healed.Elapsed < TimeSpan.FromSeconds(15))
         {
             await Task.Delay(50, Ct);
         }
 
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
         Assert.True(healed.Elapsed < TimeSpan.FromSeconds(10), $"closed {healed.Elapsed.TotalSeconds:0.0} s after healing (break duration is 60 s)");
         await using (var connection = await db.OpenConnectionAsync(Ct))
         {
@@ -243,7 +243,7 @@ public sealed class HoldfastDataSourceRealTests(PostgresFixture fixture)
         Assert.Equal(FailureKind.QueryTimeout, ex.Failure.Kind);
         Assert.False(ex.IsTransient);
         Assert.Equal(1, runs);
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
         Assert.Equal(0, db.Status.ConsecutiveFailures);
         Assert.Equal(4, await db.ExecuteAsync((c, t) => ScalarAsync(c, "SELECT 4", t), Ct));
         await AssertNothingLeakedAsync(db, postgres, app);

@@ -63,7 +63,7 @@ public sealed class OutageUnderLoadTests(PostgresFixture fixture)
         var faultAt = load.Now;
         proxy.Blackhole();
         await Task.Delay(TimeSpan.FromSeconds(5), Ct);
-        Assert.Equal(BreakerState.Open, db.Status.State);
+        Assert.Equal(CircuitState.Open, db.Status.State);
         proxy.Pass();
         var healedAt = load.Now;
         var recovered = await load.FirstSuccessAfterAsync(healedAt, TimeSpan.FromSeconds(8));

@@ -24,15 +24,15 @@ public sealed class HoldfastInstrumentsTests(PostgresFixture fixture)
         Assert.Equal(5, recorder.Sum("holdfast.connection.failures", "holdfast.failure.kind", "refused"));
         Assert.Equal(5, recorder.Sum("holdfast.connection.retries", "holdfast.failure.kind", "refused"));
         Assert.Equal(1, recorder.Sum("holdfast.connection.rejections"));
-        Assert.Equal((int)BreakerState.Open, recorder.Last("holdfast.circuit.state"));
+        Assert.Equal((int)CircuitState.Open, recorder.Last("holdfast.circuit.state"));
         Assert.All(recorder.Measurements, m => Assert.Contains(m.Tags, t => t.Key == HoldfastInstruments.DataSourceTag && (string?)t.Value == "harness"));
     }
 
     [Fact]
     public void KindTag_IsSnakeCase()
     {
-        Assert.Equal("too_many_connections", HoldfastInstruments.KindTag(Holdfast.Faults.FailureKind.TooManyConnections));
-        Assert.Equal("timeout", HoldfastInstruments.KindTag(Holdfast.Faults.FailureKind.Timeout));
+        Assert.Equal("too_many_connections", HoldfastInstruments.KindTag(Holdfast.FailureKind.TooManyConnections));
+        Assert.Equal("timeout", HoldfastInstruments.KindTag(Holdfast.FailureKind.Timeout));
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using Holdfast.Tests.Support;
 using Holdfast.Configuration;
+using Holdfast.Tests.Support;
 using Holdfast.Timeouts;
 
 namespace Holdfast.Tests.Timeouts;
@@ -42,7 +42,7 @@ public sealed class HoldfastTimeoutsTests
     [Fact]
     public void Resolve_ForcedEnvironment_WinsOverVariables()
     {
-        var timeouts = HoldfastTimeouts.Resolve(Config.From("HOLDFAST_ENVIRONMENT=staging"), environment: new DetectedEnvironment(HoldfastEnvironment.Production, "--environment"));
+        var timeouts = HoldfastTimeouts.Resolve(Config.From("HOLDFAST_ENVIRONMENT=staging"), endpoint: null, environment: new DetectedEnvironment(HoldfastEnvironment.Production, "--environment"));
 
         Assert.Equal(TimeoutProfile.Production, timeouts.Profile);
         Assert.Equal("--environment", timeouts.EnvironmentSource);

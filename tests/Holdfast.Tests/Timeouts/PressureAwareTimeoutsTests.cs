@@ -18,7 +18,7 @@ public sealed class PressureAwareTimeoutsTests
     [Fact]
     public void NetworkPathScaling_StretchesTheConnectionTimeoutByHalf()
     {
-        var effective = PressureAwareTimeouts.Apply(TimeoutProfile.Staging, new PressureIndicators(NetworkPathScaling: true));
+        var effective = PressureAwareTimeouts.Apply(TimeoutProfile.Staging, new PressureIndicators(networkPathScaling: true));
 
         Assert.Equal(TimeSpan.FromSeconds(52.5), effective.Connection);
         Assert.Equal(TimeoutProfile.Staging.Initialization, effective.Initialization);
@@ -27,7 +27,7 @@ public sealed class PressureAwareTimeoutsTests
     [Fact]
     public void DatabaseCapacityPressure_StretchesInitializationByAFifth()
     {
-        var effective = PressureAwareTimeouts.Apply(TimeoutProfile.Staging, new PressureIndicators(DatabaseCapacity: true));
+        var effective = PressureAwareTimeouts.Apply(TimeoutProfile.Staging, new PressureIndicators(databaseCapacity: true));
 
         Assert.Equal(TimeSpan.FromSeconds(90), effective.Initialization);
         Assert.Equal(TimeoutProfile.Staging.Connection, effective.Connection);
@@ -78,7 +78,7 @@ public sealed class PressureAwareTimeoutsTests
     {
         var profile = TimeoutProfile.Seconds(2000, 900, 900, 100, 100);
 
-        var effective = PressureAwareTimeouts.Apply(profile, new PressureIndicators(NetworkPathScaling: true));
+        var effective = PressureAwareTimeouts.Apply(profile, new PressureIndicators(networkPathScaling: true));
 
         Assert.Equal(TimeSpan.FromSeconds(1024), effective.Connection);
     }

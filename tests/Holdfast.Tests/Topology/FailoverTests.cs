@@ -44,7 +44,7 @@ public sealed class FailoverTests
         // Which transient kind opened the circuit depends on timing: the connections broken by the crash (Reset,
         // ServerShuttingDown), then no primary among the hosts (Failover). Never a permanent one.
         Assert.All(load.Failures, f => Assert.True(f.Error is DatabaseConnectionException { IsTransient: true }, f.Error.Message));
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
     }
 
     [Fact]

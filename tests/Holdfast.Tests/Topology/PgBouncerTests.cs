@@ -47,7 +47,7 @@ public sealed class PgBouncerTests(PostgresFixture fixture)
         Assert.False(clash.IsTransient);
         Assert.Contains("pooler in transaction mode", clash.Failure.Diagnosis, StringComparison.Ordinal);
         Assert.Contains("Holdfast:Pooler:Mode", clash.Failure.Diagnosis, StringComparison.Ordinal);
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
     }
 
     [Fact]

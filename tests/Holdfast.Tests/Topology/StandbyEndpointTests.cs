@@ -51,7 +51,7 @@ public sealed class StandbyEndpointTests : IAsyncLifetime
         var calls = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => db.ExecuteAsync(InRecoveryAsync, Ct).AsTask()));
 
         Assert.All(calls, inRecovery => Assert.False(inRecovery));
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class StandbyEndpointTests : IAsyncLifetime
         Assert.Equal("25006", error.Failure.SqlState);
         Assert.True(db.Status.ConsecutiveFailures > 1, $"{db.Status.ConsecutiveFailures} failure(s): retried on new connections");
         Assert.Contains("read-only (25006)", error.Failure.Diagnosis, StringComparison.Ordinal);
-        Assert.Equal(BreakerState.Open, db.Status.State);
+        Assert.Equal(CircuitState.Open, db.Status.State);
         Assert.IsType<DatabaseUnavailableException>(await Assert.ThrowsAnyAsync<Exception>(() => db.ExecuteAsync(FailoverTests.WriteAsync, Ct).AsTask()));
     }
 
@@ -107,7 +107,7 @@ public sealed class StandbyEndpointTests : IAsyncLifetime
         }, Ct).AsTask());
 
         Assert.Equal("25006", error.SqlState);
-        Assert.Equal(BreakerState.Closed, db.Status.State);
+        Assert.Equal(CircuitState.Closed, db.Status.State);
         Assert.Equal(0, db.Status.ConsecutiveFailures);
         Assert.Equal(1, await db.ExecuteAsync(FailoverTests.WriteAsync, Ct));
     }

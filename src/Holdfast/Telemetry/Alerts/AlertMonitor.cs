@@ -10,7 +10,7 @@ namespace Holdfast.Telemetry;
 /// <see cref="DeliveryTimeout"/>: a slow or hanging sink delays no other sink, and a sink that throws is logged,
 /// never rethrown.
 /// </summary>
-public sealed class AlertMonitor : IAsyncDisposable
+internal sealed class AlertMonitor : IAsyncDisposable
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, AlertLevel> levels = new(StringComparer.Ordinal);

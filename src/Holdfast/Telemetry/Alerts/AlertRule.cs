@@ -7,11 +7,28 @@ namespace Holdfast.Telemetry;
 /// It fires once per crossing, not once per sample, and drops back a level only when a sample is 10 % below the
 /// threshold it crossed, so a value hovering at a threshold does not flap.
 /// </summary>
-/// <param name="Name">The rule's name, e.g. <c>connect-time</c>.</param>
-/// <param name="Warning">The warning threshold.</param>
-/// <param name="Critical">The critical threshold; not below <paramref name="Warning"/>.</param>
-public sealed record AlertRule(string Name, TimeSpan Warning, TimeSpan Critical)
+public sealed record AlertRule
 {
+    /// <summary>Creates a <see cref="AlertRule"/>.</summary>
+    /// <param name="name">The rule's name, e.g. <c>connect-time</c>.</param>
+    /// <param name="warning">The warning threshold.</param>
+    /// <param name="critical">The critical threshold; not below <see cref="Warning"/>.</param>
+    public AlertRule(string name, TimeSpan warning, TimeSpan critical)
+    {
+        Name = name;
+        Warning = warning;
+        Critical = critical;
+    }
+
+    /// <summary>The rule's name, e.g. <c>connect-time</c>.</summary>
+    public string Name { get; init; }
+
+    /// <summary>The warning threshold.</summary>
+    public TimeSpan Warning { get; init; }
+
+    /// <summary>The critical threshold; not below <see cref="Warning"/>.</summary>
+    public TimeSpan Critical { get; init; }
+
     /// <summary>The name of the connect-time rule.</summary>
     public const string ConnectTimeName = "connect-time";
 
@@ -33,7 +50,7 @@ public sealed record AlertRule(string Name, TimeSpan Warning, TimeSpan Critical)
     /// <summary>The level a sample reaches from <paramref name="current"/>, with hysteresis on the way down.</summary>
     /// <param name="current">The level before the sample.</param>
     /// <param name="value">The sample.</param>
-    public AlertLevel Next(AlertLevel current, TimeSpan value)
+    internal AlertLevel Next(AlertLevel current, TimeSpan value)
     {
         if (value > Critical)
         {
@@ -50,5 +67,5 @@ public sealed record AlertRule(string Name, TimeSpan Warning, TimeSpan Critical)
 
     /// <summary>The threshold that defines <paramref name="level"/>.</summary>
     /// <param name="level">A level above normal.</param>
-    public TimeSpan ThresholdOf(AlertLevel level) => level == AlertLevel.Critical ? Critical : Warning;
+    internal TimeSpan ThresholdOf(AlertLevel level) => level == AlertLevel.Critical ? Critical : Warning;
 }

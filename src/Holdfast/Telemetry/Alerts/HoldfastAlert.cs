@@ -1,15 +1,40 @@
 namespace Holdfast.Telemetry;
 
 /// <summary>A change of level of an alert rule: raised when a value crosses a threshold, resolved when it comes back.</summary>
-/// <param name="Rule">The rule's name.</param>
-/// <param name="Level">The new level; <see cref="AlertLevel.Normal"/> means resolved.</param>
-/// <param name="Previous">The level before.</param>
-/// <param name="Value">The sample that crossed.</param>
-/// <param name="Threshold">The threshold of the new level (of the previous one when resolved).</param>
-/// <param name="At">When.</param>
-/// <param name="Source">The data source the sample came from.</param>
-public sealed record HoldfastAlert(string Rule, AlertLevel Level, AlertLevel Previous, TimeSpan Value, TimeSpan Threshold, DateTimeOffset At, string Source)
+public sealed record HoldfastAlert
 {
+    internal HoldfastAlert(string rule, AlertLevel level, AlertLevel previous, TimeSpan value, TimeSpan threshold, DateTimeOffset at, string source)
+    {
+        Rule = rule;
+        Level = level;
+        Previous = previous;
+        Value = value;
+        Threshold = threshold;
+        At = at;
+        Source = source;
+    }
+
+    /// <summary>The rule's name.</summary>
+    public string Rule { get; init; }
+
+    /// <summary>The new level; <see cref="AlertLevel.Normal"/> means resolved.</summary>
+    public AlertLevel Level { get; init; }
+
+    /// <summary>The level before.</summary>
+    public AlertLevel Previous { get; init; }
+
+    /// <summary>The sample that crossed.</summary>
+    public TimeSpan Value { get; init; }
+
+    /// <summary>The threshold of the new level (of the previous one when resolved).</summary>
+    public TimeSpan Threshold { get; init; }
+
+    /// <summary>When.</summary>
+    public DateTimeOffset At { get; init; }
+
+    /// <summary>The data source the sample came from.</summary>
+    public string Source { get; init; }
+
     /// <summary>True when the level went up.</summary>
     public bool IsRaised => Level > Previous;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Holdfast.Timeouts;
+namespace Holdfast;
 
 /// <summary>How long each connect attempt may take inside a budget.</summary>
 public sealed class AttemptTimeoutOptions

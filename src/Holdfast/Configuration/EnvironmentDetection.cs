@@ -1,12 +1,12 @@
-using Microsoft.Extensions.Configuration;
 using Holdfast.Configuration;
+using Microsoft.Extensions.Configuration;
 
-namespace Holdfast.Timeouts;
+namespace Holdfast.Configuration;
 
 /// <summary>The environment and the variable it came from.</summary>
 /// <param name="Environment">The environment.</param>
 /// <param name="Source">The variable that named it, or <c>default</c>.</param>
-public sealed record DetectedEnvironment(HoldfastEnvironment Environment, string Source);
+internal sealed record DetectedEnvironment(HoldfastEnvironment Environment, string Source);
 
 /// <summary>
 /// Finds the environment: <c>HOLDFAST_ENVIRONMENT</c>, else <c>ENVIRONMENT</c>, else
@@ -15,7 +15,7 @@ public sealed record DetectedEnvironment(HoldfastEnvironment Environment, string
 /// <c>HOLDFAST_ENVIRONMENT</c> must name a known environment; the general-purpose variables are
 /// skipped when they hold a name Holdfast does not know (e.g. <c>Local</c>), so the next one decides.
 /// </summary>
-public static class EnvironmentDetection
+internal static class EnvironmentDetection
 {
     /// <summary>The variable that, when set, decides the environment and must be valid.</summary>
     public const string HoldfastVariable = "HOLDFAST_ENVIRONMENT";

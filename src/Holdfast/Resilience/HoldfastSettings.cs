@@ -1,15 +1,15 @@
-using Holdfast.Capacity;
+using Holdfast.Configuration;
 using Holdfast.Timeouts;
 using Holdfast.Topology;
 using Microsoft.Extensions.Configuration;
 
-namespace Holdfast.Configuration;
+namespace Holdfast.Resilience;
 
 /// <summary>
 /// Every configuration key under <c>Holdfast:</c> that Holdfast reads. Anything else there is a mistake (a misspelled key
 /// silently does nothing): it is a problem, with the nearest known key as a suggestion.
 /// </summary>
-public static class HoldfastSettings
+internal static class HoldfastSettings
 {
     /// <summary>The keys Holdfast reads, as written in the documentation.</summary>
     public static IReadOnlyList<string> Keys { get; } =
@@ -17,9 +17,8 @@ public static class HoldfastSettings
         .. Enum.GetValues<TimeoutKind>().Select(HoldfastTimeouts.KeyFor),
         $"{PressureIndicators.SectionName}:NetworkPathScaling",
         $"{PressureIndicators.SectionName}:DatabaseCapacity",
-        CapacitySettings.PoolSizeKey,
-        .. new[] { "MaxConnections", "Instances", "Reserved", "OtherClients", "SafetyMargin", "RolloutOverlap", "Overflow" }
-            .Select(k => $"{CapacitySettings.CapacitySection}:{k}"),
+        PoolSettings.SizeKey,
+        .. PoolSettings.CapacityKeys.Select(k => $"{PoolSettings.CapacitySection}:{k}"),
         PoolerSettings.ModeKey,
     ];
 

@@ -1,7 +1,8 @@
+using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
 
-namespace Holdfast.Tests.Timeouts;
+namespace Holdfast.Tests.Resilience;
 
 public sealed class AttemptTimeoutsTests
 {

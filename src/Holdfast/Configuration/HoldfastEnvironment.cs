@@ -1,4 +1,4 @@
-namespace Holdfast.Timeouts;
+namespace Holdfast;
 
 /// <summary>The deployment environment; it picks the timeout profile, the floors and the bypass rules.</summary>
 public enum HoldfastEnvironment

@@ -1,6 +1,6 @@
 using Holdfast.Telemetry;
 
-namespace Holdfast.Timeouts;
+namespace Holdfast.Resilience;
 
 /// <summary>
 /// The per-attempt connect timeout: progressive (each retry doubles it) and adaptive (from measured connect
@@ -8,7 +8,7 @@ namespace Holdfast.Timeouts;
 /// times the recent p99 — and short enough not to wait the whole connection timeout on a dead path once history
 /// exists. Always within [<see cref="AttemptTimeoutOptions.Minimum"/>, the connection timeout].
 /// </summary>
-public static class AttemptTimeouts
+internal static class AttemptTimeouts
 {
     /// <summary>The timeout of attempt <paramref name="attempt"/> (0 for the first).</summary>
     /// <param name="attempt">Which attempt, from 0.</param>

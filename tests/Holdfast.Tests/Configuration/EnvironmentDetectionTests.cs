@@ -1,8 +1,8 @@
-using Holdfast.Tests.Support;
 using Holdfast.Configuration;
+using Holdfast.Tests.Support;
 using Holdfast.Timeouts;
 
-namespace Holdfast.Tests.Timeouts;
+namespace Holdfast.Tests.Configuration;
 
 public sealed class EnvironmentDetectionTests
 {
