@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Holdfast.Resilience;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
 using Npgsql;
@@ -91,11 +90,11 @@ internal static class FailureBenchmarks
             });
         }
 
-        const int callers = 64;
-        var perCaller = settings.Rejections / callers;
-        var latencies = new double[callers * perCaller];
+        const int Callers = 64;
+        var perCaller = settings.Rejections / Callers;
+        var latencies = new double[Callers * perCaller];
         var exceptions = CountExceptions();
-        await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
         {
             for (var i = 0; i < perCaller; i++)
             {

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Holdfast.Resilience;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
 using Npgsql;

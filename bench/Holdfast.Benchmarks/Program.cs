@@ -6,10 +6,8 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Holdfast;
 using Holdfast.Benchmarks;
-using Holdfast.Resilience;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
-using Npgsql;
 using Spectre.Console;
 
 // bench/run [--quick] [--only NAME-PREFIX] [--out FILE]: every benchmark side by side with its baseline, in one run,

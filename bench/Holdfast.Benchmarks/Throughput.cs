@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Holdfast.Resilience;
 using Npgsql;
 
 namespace Holdfast.Benchmarks;

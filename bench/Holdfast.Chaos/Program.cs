@@ -26,10 +26,10 @@ await using var service = ServiceUnderTest.Start(new Dictionary<string, string>
 await service.WaitReadyAsync(TimeSpan.FromSeconds(120));
 
 var email = $"chaos-{Guid.NewGuid():N}@example.com";
-const string password = "chaos correct horse";
+const string Password = "chaos correct horse";
 using (var http = new HttpClient { BaseAddress = service.Address })
 {
-    using var created = await http.PostAsJsonAsync("/accounts", new { email, password, displayName = "Chaos" });
+    using var created = await http.PostAsJsonAsync("/accounts", new { email, password = Password, displayName = "Chaos" });
     created.EnsureSuccessStatusCode();
 }
 
@@ -38,7 +38,7 @@ var results = new List<FaultResult>();
 foreach (var fault in settings.Faults.Select(name => Fault.All.Single(f => f.Name == name)))
 {
     AnsiConsole.MarkupLine($"[grey]{fault.Name}: {Markup.Escape(fault.Description)} ...[/]");
-    var result = await run.RunAsync(fault, email, password);
+    var result = await run.RunAsync(fault, email, Password);
     results.Add(result);
     Print(result);
 }

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Holdfast.Resilience;
 using Holdfast.Startup;
 
 namespace Holdfast.AspNetCore;

@@ -1,7 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using Holdfast.Capacity;
-using Holdfast.Configuration;
-using Holdfast.Resilience;
 using Holdfast.Timeouts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;

@@ -4,8 +4,6 @@ using Holdfast.AspNetCore;
 using Holdfast.AspNetCore.Health;
 using Holdfast.AspNetCore.Hosting;
 using Holdfast.AspNetCore.Http;
-using Holdfast.Configuration;
-using Holdfast.Resilience;
 using Holdfast.Startup;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;

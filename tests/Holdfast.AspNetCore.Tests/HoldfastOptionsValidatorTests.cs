@@ -1,4 +1,3 @@
-using Holdfast.AspNetCore;
 using Microsoft.Extensions.Configuration;
 
 namespace Holdfast.AspNetCore.Tests;

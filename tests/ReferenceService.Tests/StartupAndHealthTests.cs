@@ -38,8 +38,8 @@ public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
     [Fact]
     public async Task WrongPassword_ExitsFourWithinTwoSecondsOfTheDatabasePhase_NamingTheKindAndTheFix()
     {
-        const string wrong = "Wr0ng-cr3t-Pw";
-        await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["DATABASE_URL"] = Api.Url(postgres, password: wrong) });
+        const string Wrong = "Wr0ng-cr3t-Pw";
+        await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["DATABASE_URL"] = Api.Url(postgres, password: Wrong) });
 
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
@@ -50,7 +50,7 @@ public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
         Assert.Contains("check the user and password", stderr, StringComparison.Ordinal);
         var spent = double.Parse(FailureTiming().Match(stderr).Groups["spent"].Value, CultureInfo.InvariantCulture);
         Assert.True(spent < 2, $"the database phase took {spent} s");
-        Assert.DoesNotContain(wrong, stderr + service.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Wrong, stderr + service.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 

@@ -1,4 +1,3 @@
-using Holdfast.Faults;
 using Holdfast.Resilience;
 using Holdfast.Topology;
 using Npgsql;
@@ -73,7 +72,7 @@ internal sealed class DatabaseProbe : IAsyncDisposable
         DatabaseProbeResult result;
         // Several hosts: each is also looked at on its own (one unpooled connection per host, once per cache period).
         var hosts = dataSource.Endpoint.IsMultiHost
-            ? HostProbe.ProbeAsync(dataSource.Endpoint, timeout, ApplicationName(dataSource))
+            ? HostProbe.ProbeAsync(dataSource.Endpoint, timeout, time, ApplicationName(dataSource))
             : Task.FromResult<IReadOnlyList<HostState>>([]);
         try
         {

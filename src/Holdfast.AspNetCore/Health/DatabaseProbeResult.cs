@@ -1,4 +1,3 @@
-using Holdfast.Faults;
 using Holdfast.Topology;
 
 namespace Holdfast.AspNetCore.Health;

@@ -1,8 +1,5 @@
 using Holdfast.Configuration;
-using Holdfast.Resilience;
 using Holdfast.Startup;
-using Holdfast.Telemetry;
-using Holdfast.Timeouts;
 
 namespace Holdfast.AspNetCore.Health;
 

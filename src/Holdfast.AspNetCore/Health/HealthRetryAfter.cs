@@ -1,5 +1,4 @@
 using Holdfast.AspNetCore.Http;
-using Holdfast.Resilience;
 using Holdfast.Startup;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

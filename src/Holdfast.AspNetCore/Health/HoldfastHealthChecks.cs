@@ -1,4 +1,3 @@
-using Holdfast.Resilience;
 using Holdfast.Startup;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

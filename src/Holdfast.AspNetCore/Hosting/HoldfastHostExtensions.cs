@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Holdfast;
 using Holdfast.AspNetCore;
-using Holdfast.Configuration;
 using Holdfast.Faults;
-using Holdfast.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -72,7 +70,7 @@ public static class HoldfastHostExtensions
 
     private static bool FindAddressInUse(Exception exception)
     {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
+        for (var current = exception; current is not null; current = current.InnerException)
         {
             if (current is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } ||
                 current.GetType().Name == "AddressInUseException")

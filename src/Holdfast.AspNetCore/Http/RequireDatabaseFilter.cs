@@ -1,4 +1,3 @@
-using Holdfast.Resilience;
 using Holdfast.Startup;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

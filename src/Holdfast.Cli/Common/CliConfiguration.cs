@@ -1,5 +1,4 @@
 using Holdfast.Configuration;
-using Holdfast.Timeouts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Json;

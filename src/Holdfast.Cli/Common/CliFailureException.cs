@@ -1,5 +1,3 @@
-using Holdfast.Faults;
-
 namespace Holdfast.Cli.Common;
 
 /// <summary>A command could not reach or use the database: the classified failure decides the message and the exit code.</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Holdfast.Configuration;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Cli.Common;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Holdfast.Cli.Common;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Cli.Doctor;
 

@@ -1,5 +1,4 @@
 using Holdfast.Cli.Common;
-using Holdfast.Configuration;
 using Holdfast.Faults;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;

@@ -1,5 +1,4 @@
 using Holdfast.Configuration;
-using Holdfast.Faults;
 using Holdfast.Timeouts;
 using Npgsql;
 

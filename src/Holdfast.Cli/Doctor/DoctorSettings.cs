@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Cli.Doctor;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using Holdfast.Cli.Common;
-using Holdfast.Faults;
 
 namespace Holdfast.Cli.Doctor;
 

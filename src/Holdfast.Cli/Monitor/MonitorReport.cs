@@ -2,7 +2,6 @@ using Holdfast.Cli.Common;
 using Holdfast.Configuration;
 using Holdfast.Faults;
 using Holdfast.Telemetry;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Cli.Monitor;
 

@@ -1,7 +1,5 @@
 using System.Text.Json.Serialization;
 using Holdfast.Cli.Common;
-using Holdfast.Faults;
-using Holdfast.Resilience;
 
 namespace Holdfast.Cli.Monitor;
 

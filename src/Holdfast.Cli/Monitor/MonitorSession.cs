@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Holdfast.Configuration;
-using Holdfast.Faults;
-using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
 using Npgsql;
@@ -170,19 +166,19 @@ internal sealed class MonitorSession : IAsyncDisposable
     private async Task<MonitorSample> SampleAsync(CancellationToken cancellationToken)
     {
         var at = time.GetUtcNow();
-        var watch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         var retriesBefore = retries.Count;
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(sampleBudget, cancellationToken).ConfigureAwait(false);
-            var connect = watch.Elapsed;
-            watch.Restart();
+            var connect = time.GetElapsedTime(started);
+            started = time.GetTimestamp();
             await using (var command = new NpgsqlCommand("SELECT 1", connection))
             {
                 await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var query = watch.Elapsed;
+            var query = time.GetElapsedTime(started);
             History.RecordSuccess(connect);
             Alerts.Observe(connect, Endpoint.Hosts[0].ToString());
             return new MonitorSample(at, connect, query, SampleOutcome.Ok, null, (int)(retries.Count - retriesBefore) + 1, Breaker);
@@ -190,17 +186,17 @@ internal sealed class MonitorSession : IAsyncDisposable
         catch (DatabaseUnavailableException unavailable)
         {
             History.RecordFailure();
-            return new MonitorSample(at, watch.Elapsed, TimeSpan.Zero, SampleOutcome.Rejected, unavailable.Failure.Kind, 0, Breaker);
+            return new MonitorSample(at, time.GetElapsedTime(started), TimeSpan.Zero, SampleOutcome.Rejected, unavailable.Failure.Kind, 0, Breaker);
         }
         catch (DatabaseConnectionException failed)
         {
             History.RecordFailure();
-            return new MonitorSample(at, watch.Elapsed, TimeSpan.Zero, SampleOutcome.Failed, failed.Failure.Kind, failed.Attempts, Breaker);
+            return new MonitorSample(at, time.GetElapsedTime(started), TimeSpan.Zero, SampleOutcome.Failed, failed.Failure.Kind, failed.Attempts, Breaker);
         }
         catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
         {
             History.RecordFailure();
-            return new MonitorSample(at, watch.Elapsed, watch.Elapsed, SampleOutcome.Failed,
+            return new MonitorSample(at, time.GetElapsedTime(started), time.GetElapsedTime(started), SampleOutcome.Failed,
                 FailureClassifier.ClassifyKind(ex, Endpoint, FailureOperation.Command), (int)(retries.Count - retriesBefore) + 1, Breaker);
         }
     }

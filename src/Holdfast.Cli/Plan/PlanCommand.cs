@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Holdfast.Capacity;
 using Holdfast.Cli.Common;
-using Holdfast.Configuration;
 using Holdfast.Faults;
 using Npgsql;
 using Spectre.Console;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Holdfast.Cli.Common;
 using Holdfast.Configuration;
 using Holdfast.Faults;
@@ -51,7 +50,7 @@ internal static class WaitCommand
             var timeouts = HoldfastTimeouts.Resolve(configuration, endpoint, environment);
             var budget = parse.GetValue(max) ?? timeouts.Profile.Initialization;
             var result = await WaitAsync(endpoint, budget, timeouts.Profile.Connection,
-                parse.GetValue(quiet) ? null : console.Error, cancellationToken);
+                parse.GetValue(quiet) ? null : console.Error, TimeProvider.System, cancellationToken);
             if (parse.GetValue(json))
             {
                 console.Output.WriteLine(CliJson.Serialize(new
@@ -79,33 +78,34 @@ internal static class WaitCommand
         return command;
     }
 
-    private static async Task<WaitResult> WaitAsync(DatabaseEndpoint endpoint, TimeSpan budget, TimeSpan connectionTimeout, TextWriter? progress, CancellationToken cancellationToken)
+    private static async Task<WaitResult> WaitAsync(DatabaseEndpoint endpoint, TimeSpan budget, TimeSpan connectionTimeout, TextWriter? progress, TimeProvider time,
+        CancellationToken cancellationToken)
     {
-        var watch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         var settings = endpoint.ToConnectionStringBuilder("holdfast-wait");
         settings.Pooling = false;
         var attempts = 0;
         DatabaseFailure? last = null;
         for (var retry = 0; ; retry++)
         {
-            var remaining = budget - watch.Elapsed;
+            var remaining = budget - time.GetElapsedTime(started);
             // The pause below leaves MinimumAttempt for the next attempt; under a tenth of it is the budget's end.
             if (remaining <= (attempts == 0 ? TimeSpan.Zero : MinimumAttempt / 10))
             {
-                return new WaitResult(false, attempts, watch.Elapsed, last ?? FailureClassifier.FromKind(FailureKind.Timeout, "the budget ended", endpoint));
+                return new WaitResult(false, attempts, time.GetElapsedTime(started), last ?? FailureClassifier.FromKind(FailureKind.Timeout, "the budget ended", endpoint));
             }
 
             attempts++;
             var attemptTimeout = remaining < connectionTimeout ? remaining : connectionTimeout;
             settings.Timeout = DatabaseEndpoint.ToNpgsqlTimeoutSeconds(attemptTimeout);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(attemptTimeout);
+            using var expiry = new CancellationTokenSource(attemptTimeout, time);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
             try
             {
                 await using var connection = await AbandonableOpen.OpenAsync(settings.ConnectionString, deadline.Token);
                 await using var command = new NpgsqlCommand("SELECT 1", connection);
                 await command.ExecuteScalarAsync(deadline.Token);
-                return new WaitResult(true, attempts, watch.Elapsed, null);
+                return new WaitResult(true, attempts, time.GetElapsedTime(started), null);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
             {
@@ -116,19 +116,19 @@ internal static class WaitCommand
                 last = failure;
                 if (!failure.IsTransient && failure.Kind != FailureKind.Unknown)
                 {
-                    return new WaitResult(false, attempts, watch.Elapsed, last);
+                    return new WaitResult(false, attempts, time.GetElapsedTime(started), last);
                 }
             }
 
             // Back off, but leave room for one last attempt before the budget ends: the database may appear in that time.
-            var room = budget - watch.Elapsed - MinimumAttempt;
+            var room = budget - time.GetElapsedTime(started) - MinimumAttempt;
             if (room <= TimeSpan.Zero)
             {
                 // Too little left for another attempt: the rest of the budget, then the verdict.
-                var rest = budget - watch.Elapsed;
+                var rest = budget - time.GetElapsedTime(started);
                 if (rest > TimeSpan.Zero)
                 {
-                    await Task.Delay(rest, cancellationToken);
+                    await Task.Delay(rest, time, cancellationToken);
                 }
 
                 continue;
@@ -136,8 +136,8 @@ internal static class WaitCommand
 
             var delay = Backoff.Ceiling(retry, FirstDelay, LongestDelay);
             var pause = delay < room ? delay : room;
-            progress?.WriteLine($"holdfast wait: {endpoint.Hosts[0]} {last!.Kind} (attempt {attempts}, {DurationText.Format(watch.Elapsed)} of {DurationText.Format(budget)}); next try in {DurationText.Format(pause)}");
-            await Task.Delay(pause, cancellationToken);
+            progress?.WriteLine($"holdfast wait: {endpoint.Hosts[0]} {last!.Kind} (attempt {attempts}, {DurationText.Format(time.GetElapsedTime(started))} of {DurationText.Format(budget)}); next try in {DurationText.Format(pause)}");
+            await Task.Delay(pause, time, cancellationToken);
         }
     }
 

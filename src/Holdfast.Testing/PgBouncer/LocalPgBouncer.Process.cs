@@ -31,17 +31,17 @@ public sealed partial class LocalPgBouncer
         {
             // It exited meanwhile.
         }
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(30);
         while (LocalResources.IsAlive(pid))
         {
-            if (DateTime.UtcNow > deadline)
+            if (TimeProvider.System.GetUtcNow() > deadline)
             {
                 // It ignored SIGTERM: never leave a PgBouncer nobody can find again.
                 KillFromPidFile(pidFile);
                 throw new TimeoutException($"PgBouncer (pid {pid}) did not stop within 30 s of SIGTERM and was killed.");
             }
 
-            await Task.Delay(10, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System, cancellationToken);
         }
 
         TryDelete(pidFile);

@@ -129,15 +129,15 @@ public sealed partial class LocalPgBouncer : IAsyncDisposable
         // meanwhile (another test's proxy), and count as that one's client.
         var started = CountListening();
         await PostgresTools.RunAsServiceUserAsync(executable, ["-d", "-q", ConfigFile], options.StartTimeout, cancellationToken);
-        var deadline = DateTime.UtcNow + options.StartTimeout;
+        var deadline = TimeProvider.System.GetUtcNow() + options.StartTimeout;
         while (CountListening() <= started || ReadPid(PidFile) is null)
         {
-            if (DateTime.UtcNow > deadline)
+            if (TimeProvider.System.GetUtcNow() > deadline)
             {
                 throw new InvalidOperationException($"PgBouncer did not accept connections on {Host}:{Port} within {options.StartTimeout.TotalSeconds:0} s. Its log:\n{ReadLog()}");
             }
 
-            await Task.Delay(20, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken);
         }
 
         IsRunning = true;
@@ -163,7 +163,7 @@ public sealed partial class LocalPgBouncer : IAsyncDisposable
         await StopAsync(cancellationToken);
         if (downtime > TimeSpan.Zero)
         {
-            await Task.Delay(downtime, cancellationToken);
+            await Task.Delay(downtime, TimeProvider.System, cancellationToken);
         }
 
         await StartAsync(cancellationToken);

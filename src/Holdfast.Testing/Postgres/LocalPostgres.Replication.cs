@@ -1,5 +1,4 @@
 using System.Globalization;
-using Npgsql;
 
 namespace Holdfast.Testing;
 
@@ -97,7 +96,7 @@ public sealed partial class LocalPostgres
     {
         var primary = Primary ?? throw new InvalidOperationException("This cluster is not a standby.");
         var target = await primary.ScalarAsync<string>("SELECT pg_current_wal_insert_lsn()::text", cancellationToken);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var deadline = TimeProvider.System.GetUtcNow() + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             var behind = await ScalarAsync<bool>(
@@ -107,12 +106,12 @@ public sealed partial class LocalPostgres
                 return;
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (TimeProvider.System.GetUtcNow() > deadline)
             {
                 throw new TimeoutException($"The standby on port {Port} did not replay up to {target} within {(timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds:0} s.");
             }
 
-            await Task.Delay(20, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken);
         }
     }
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
@@ -177,7 +175,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         await StopAsync(mode, cancellationToken);
         if (downtime > TimeSpan.Zero)
         {
-            await Task.Delay(downtime, cancellationToken);
+            await Task.Delay(downtime, TimeProvider.System, cancellationToken);
         }
 
         await StartAsync(cancellationToken);

@@ -195,7 +195,7 @@ public sealed class FaultProxy : IAsyncDisposable
                     await SwallowAsync(client, token).ConfigureAwait(false);
                     return;
                 case FaultMode.Latency:
-                    await Task.Delay(Latency, token).ConfigureAwait(false);
+                    await Task.Delay(Latency, TimeProvider.System, token).ConfigureAwait(false);
                     break;
             }
 
@@ -233,7 +233,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 case FaultMode.Blackhole:
                     continue;
                 case FaultMode.Latency:
-                    await Task.Delay(Latency, token).ConfigureAwait(false);
+                    await Task.Delay(Latency, TimeProvider.System, token).ConfigureAwait(false);
                     break;
             }
 

@@ -1,4 +1,3 @@
-using Holdfast.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace Holdfast.Configuration;

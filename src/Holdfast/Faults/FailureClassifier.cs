@@ -177,7 +177,7 @@ public static class FailureClassifier
     private static T? Find<T>(Exception exception, Func<T, bool>? predicate = null)
         where T : Exception
     {
-        for (Exception? current = exception; current is not null; current = Next(current))
+        for (var current = exception; current is not null; current = Next(current))
         {
             if (current is T match && (predicate is null || predicate(match)))
             {

@@ -1,4 +1,3 @@
-using Holdfast.Configuration;
 using Npgsql;
 
 namespace Holdfast.Faults;

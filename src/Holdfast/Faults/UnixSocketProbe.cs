@@ -1,5 +1,3 @@
-using Holdfast.Configuration;
-
 namespace Holdfast.Faults;
 
 /// <summary>Whether a Unix socket endpoint is there.</summary>

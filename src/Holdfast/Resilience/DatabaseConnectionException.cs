@@ -1,4 +1,3 @@
-using Holdfast.Faults;
 using Npgsql;
 
 namespace Holdfast;

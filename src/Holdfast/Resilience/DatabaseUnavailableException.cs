@@ -1,5 +1,3 @@
-using Holdfast.Faults;
-
 namespace Holdfast;
 
 /// <summary>

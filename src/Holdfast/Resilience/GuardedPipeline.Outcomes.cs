@@ -1,4 +1,3 @@
-using Holdfast.Faults;
 using Holdfast.Telemetry;
 using Polly;
 using Polly.CircuitBreaker;

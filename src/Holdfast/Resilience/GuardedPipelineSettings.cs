@@ -1,5 +1,3 @@
-using Holdfast.Configuration;
-using Holdfast.Faults;
 using Holdfast.Telemetry;
 using Microsoft.Extensions.Logging;
 

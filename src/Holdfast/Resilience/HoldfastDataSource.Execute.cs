@@ -1,5 +1,4 @@
 using System.Data;
-using Holdfast.Faults;
 using Holdfast.Resilience;
 using Npgsql;
 using Polly;

@@ -1,6 +1,5 @@
 using Holdfast.Resilience;
 using Holdfast.Topology;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Holdfast;

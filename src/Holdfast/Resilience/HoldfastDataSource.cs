@@ -1,5 +1,3 @@
-using Holdfast.Configuration;
-using Holdfast.Faults;
 using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;

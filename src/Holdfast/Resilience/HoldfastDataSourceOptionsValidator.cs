@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Holdfast.Configuration;
-using Holdfast.Resilience;
 
 namespace Holdfast.Resilience;
 

@@ -1,5 +1,3 @@
-using Holdfast.Configuration;
-using Holdfast.Resilience;
 using Npgsql;
 
 namespace Holdfast.Startup;

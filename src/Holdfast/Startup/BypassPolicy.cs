@@ -1,6 +1,4 @@
 using Holdfast.Configuration;
-using Holdfast.Faults;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Startup;
 

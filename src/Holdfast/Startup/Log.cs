@@ -1,4 +1,3 @@
-using Holdfast.Faults;
 using Microsoft.Extensions.Logging;
 
 namespace Holdfast.Startup;

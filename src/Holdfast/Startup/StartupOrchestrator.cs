@@ -1,8 +1,6 @@
 using Holdfast.Configuration;
-using Holdfast.Faults;
 using Holdfast.Resilience;
 using Holdfast.Telemetry;
-using Holdfast.Timeouts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

@@ -1,5 +1,3 @@
-using Holdfast.Faults;
-using Holdfast.Resilience;
 using Holdfast.Timeouts;
 using Npgsql;
 

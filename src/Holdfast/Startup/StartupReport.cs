@@ -1,4 +1,3 @@
-using Holdfast.Faults;
 using Holdfast.Timeouts;
 
 namespace Holdfast.Startup;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Holdfast.Faults;
 
 namespace Holdfast.Telemetry;
 

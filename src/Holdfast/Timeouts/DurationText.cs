@@ -1,5 +1,4 @@
 using System.Globalization;
-using Holdfast.Configuration;
 
 namespace Holdfast.Timeouts;
 

@@ -1,4 +1,3 @@
-using Holdfast.Configuration;
 using Holdfast.Telemetry;
 
 namespace Holdfast.Timeouts;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Holdfast.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace Holdfast.Timeouts;

@@ -1,5 +1,3 @@
-using Holdfast.Configuration;
-using Holdfast.Faults;
 using Npgsql;
 
 namespace Holdfast.Topology;
@@ -19,16 +17,18 @@ internal static class HostProbe
     /// <summary>Probes each host of <paramref name="endpoint"/>.</summary>
     /// <param name="endpoint">The endpoint.</param>
     /// <param name="timeout">The most each host may take.</param>
+    /// <param name="time">The clock that measures each host's latency and its deadline.</param>
     /// <param name="applicationName">The application name of the probe connections; the endpoint's when null.</param>
     /// <param name="cancellationToken">Cancels it.</param>
-    public static async Task<IReadOnlyList<HostState>> ProbeAsync(DatabaseEndpoint endpoint, TimeSpan timeout, string? applicationName = null,
+    public static async Task<IReadOnlyList<HostState>> ProbeAsync(DatabaseEndpoint endpoint, TimeSpan timeout, TimeProvider time, string? applicationName = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        return await Task.WhenAll(endpoint.Hosts.Select(h => ProbeHostAsync(endpoint, h, timeout, applicationName, cancellationToken))).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(time);
+        return await Task.WhenAll(endpoint.Hosts.Select(h => ProbeHostAsync(endpoint, h, timeout, time, applicationName, cancellationToken))).ConfigureAwait(false);
     }
 
-    private static async Task<HostState> ProbeHostAsync(DatabaseEndpoint endpoint, DatabaseHost host, TimeSpan timeout, string? applicationName,
+    private static async Task<HostState> ProbeHostAsync(DatabaseEndpoint endpoint, DatabaseHost host, TimeSpan timeout, TimeProvider time, string? applicationName,
         CancellationToken cancellationToken)
     {
         var settings = endpoint.ToConnectionStringBuilder(applicationName);
@@ -37,9 +37,9 @@ internal static class HostProbe
         settings.TargetSessionAttributes = null;
         settings.Pooling = false;
         settings.Timeout = DatabaseEndpoint.ToNpgsqlTimeoutSeconds(timeout);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        var started = time.GetTimestamp();
+        using var expiry = new CancellationTokenSource(timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         try
         {
             await using var connection = new NpgsqlConnection(settings.ConnectionString);
@@ -50,7 +50,7 @@ internal static class HostProbe
             var standby = reader.GetBoolean(0);
             long? lag = reader.IsDBNull(1) ? null : reader.GetInt64(1);
             TimeSpan? age = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
-            return new HostState(host, standby ? HostRole.Standby : HostRole.Primary, System.Diagnostics.Stopwatch.GetElapsedTime(started), lag, age, null);
+            return new HostState(host, standby ? HostRole.Standby : HostRole.Primary, time.GetElapsedTime(started), lag, age, null);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException &&
                                    !cancellationToken.IsCancellationRequested)
@@ -58,7 +58,7 @@ internal static class HostProbe
             var failure = ex is OperationCanceledException or TimeoutException
                 ? FailureClassifier.FromKind(FailureKind.Timeout, $"no answer from {host} within {timeout.TotalSeconds:0.###} s", endpoint)
                 : FailureClassifier.Classify(ex, endpoint);
-            return new HostState(host, HostRole.Unreachable, System.Diagnostics.Stopwatch.GetElapsedTime(started), null, null, failure);
+            return new HostState(host, HostRole.Unreachable, time.GetElapsedTime(started), null, null, failure);
         }
     }
 }

@@ -1,6 +1,3 @@
-using Holdfast.Configuration;
-using Holdfast.Faults;
-
 namespace Holdfast.Topology;
 
 /// <summary>One host of an endpoint as a probe found it.</summary>

@@ -1,7 +1,4 @@
-using Holdfast.AspNetCore;
 using Holdfast.AspNetCore.Health;
-using Holdfast.Faults;
-using Holdfast.Resilience;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
 

@@ -50,8 +50,8 @@ public sealed class DoctorCommandTests(PostgresFixture fixture)
     [Fact]
     public async Task Doctor_WrongPassword_ExitsFourNamingTheKindWithoutThePassword()
     {
-        const string wrong = "Wr0ng-cr3t-Pw";
-        var url = $"postgres://{postgres.Username}:{wrong}@{postgres.Host}:{postgres.Port}/{postgres.Database}";
+        const string Wrong = "Wr0ng-cr3t-Pw";
+        var url = $"postgres://{postgres.Username}:{Wrong}@{postgres.Host}:{postgres.Port}/{postgres.Database}";
 
         var human = await CliProcess.RunAsync(["doctor"], Url(url));
         var json = await CliProcess.RunAsync(["doctor", "--json"], Url(url));
@@ -67,8 +67,8 @@ public sealed class DoctorCommandTests(PostgresFixture fixture)
         Assert.Equal("skipped", document.RootElement.GetProperty("stages")[5].GetProperty("status").GetString());
         foreach (var run in new[] { human, json })
         {
-            Assert.DoesNotContain(wrong, run.All, StringComparison.Ordinal);
-            Assert.DoesNotContain(Uri.EscapeDataString(wrong), run.All, StringComparison.Ordinal);
+            Assert.DoesNotContain(Wrong, run.All, StringComparison.Ordinal);
+            Assert.DoesNotContain(Uri.EscapeDataString(Wrong), run.All, StringComparison.Ordinal);
             Assert.DoesNotContain(postgres.Password, run.All, StringComparison.Ordinal);
         }
     }

@@ -1,5 +1,4 @@
 using Holdfast.Cli.Monitor;
-using Holdfast.Configuration;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
 

@@ -1,9 +1,6 @@
 using System.Xml.Linq;
 using Holdfast.Cli.Monitor;
-using Holdfast.Faults;
-using Holdfast.Resilience;
 using Holdfast.Telemetry;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Cli.Tests.Monitor;
 

@@ -1,5 +1,4 @@
 using Holdfast.Capacity;
-using Holdfast.Testing;
 using Npgsql;
 
 namespace Holdfast.Tests.Capacity;

@@ -1,5 +1,5 @@
-using Holdfast.Tests.Support;
 using Holdfast.Configuration;
+using Holdfast.Tests.Support;
 using Npgsql;
 
 namespace Holdfast.Tests.Configuration;

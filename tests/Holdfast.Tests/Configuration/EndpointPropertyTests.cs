@@ -1,5 +1,4 @@
 using CsCheck;
-using Holdfast.Configuration;
 using Holdfast.Timeouts;
 
 namespace Holdfast.Tests.Configuration;

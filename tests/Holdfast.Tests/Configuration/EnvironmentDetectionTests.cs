@@ -1,6 +1,5 @@
 using Holdfast.Configuration;
 using Holdfast.Tests.Support;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Tests.Configuration;
 

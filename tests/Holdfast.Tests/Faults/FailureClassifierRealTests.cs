@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Holdfast.Configuration;
-using Holdfast.Faults;
 using Holdfast.Testing;
 using Npgsql;
 

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
-using Holdfast.Configuration;
 using Holdfast.Faults;
 using Npgsql;
 

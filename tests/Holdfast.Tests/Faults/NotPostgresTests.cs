@@ -1,5 +1,3 @@
-using Holdfast.Configuration;
-using Holdfast.Faults;
 using Npgsql;
 
 namespace Holdfast.Tests.Faults;

@@ -1,6 +1,5 @@
 using Holdfast.Resilience;
 using Holdfast.Telemetry;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Tests.Resilience;
 

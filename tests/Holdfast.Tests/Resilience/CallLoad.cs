@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Holdfast.Resilience;
 using Npgsql;
 
 namespace Holdfast.Tests.Resilience;

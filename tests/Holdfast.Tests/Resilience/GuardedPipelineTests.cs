@@ -1,4 +1,3 @@
-using Holdfast.Faults;
 using Holdfast.Resilience;
 using Npgsql;
 using Polly;

@@ -1,4 +1,3 @@
-using Holdfast.Resilience;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
 using Npgsql;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Holdfast.Faults;
-using Holdfast.Resilience;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
 using Npgsql;

@@ -1,6 +1,4 @@
-using Holdfast.Faults;
 using Holdfast.Startup;
-using Holdfast.Timeouts;
 
 namespace Holdfast.Tests.Startup;
 

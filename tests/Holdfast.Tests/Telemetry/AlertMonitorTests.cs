@@ -1,5 +1,4 @@
 using Holdfast.Telemetry;
-using Holdfast.Timeouts;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Holdfast.Tests.Telemetry;

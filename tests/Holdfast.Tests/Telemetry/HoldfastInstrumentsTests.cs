@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Tests.Resilience;
 using OpenTelemetry;

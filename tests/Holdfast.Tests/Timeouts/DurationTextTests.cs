@@ -1,4 +1,3 @@
-using Holdfast.Configuration;
 using Holdfast.Timeouts;
 
 namespace Holdfast.Tests.Timeouts;

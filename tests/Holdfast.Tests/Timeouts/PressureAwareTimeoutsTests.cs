@@ -1,4 +1,3 @@
-using Holdfast.Configuration;
 using Holdfast.Telemetry;
 using Holdfast.Tests.Support;
 using Holdfast.Timeouts;

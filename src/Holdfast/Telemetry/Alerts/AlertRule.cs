@@ -1,5 +1,3 @@
-using Holdfast.Timeouts;
-
 namespace Holdfast.Telemetry;
 
 /// <summary>
