@@ -131,16 +131,21 @@ public static class HoldfastServiceCollectionExtensions
     private static HoldfastAdminDataSource CreateAdminDataSource(HoldfastDataSource dataSource, HoldfastOptions options)
     {
         var applicationName = options.ApplicationName ?? new Npgsql.NpgsqlConnectionStringBuilder(dataSource.Inner.ConnectionString).ApplicationName;
-        var builder = dataSource.Endpoint.CreateAdminDataSourceBuilder(applicationName: applicationName);
-        // Schema statements run once: automatic preparation gains nothing there, and behind a pooler it would clash.
-        builder.ConnectionStringBuilder.MaxAutoPrepare = 0;
-        if (dataSource.Options.Pooler == PoolerMode.Transaction)
+        // The main pool's settings and the application's builder hook (a password provider reaches the admin pool too),
+        // in a small pool of its own under its own application name.
+        var builder = dataSource.CreateSideBuilder(DatabaseEndpoint.AdminApplicationSuffix, settings =>
         {
-            // A declared transaction pooler: the admin pool lends server connections per transaction as well.
-            builder.ConnectionStringBuilder.NoResetOnClose = true;
-        }
-
-        builder.Name = dataSource.Name + DatabaseEndpoint.AdminApplicationSuffix;
+            settings.ApplicationName = (applicationName ?? DatabaseEndpoint.DefaultApplicationName) + DatabaseEndpoint.AdminApplicationSuffix;
+            settings.MaxPoolSize = 2;
+            settings.MinPoolSize = 0;
+            // Schema statements run once: automatic preparation gains nothing there, and behind a pooler it would clash.
+            settings.MaxAutoPrepare = 0;
+            if (dataSource.Options.Pooler == PoolerMode.Transaction)
+            {
+                // A declared transaction pooler: the admin pool lends server connections per transaction as well.
+                settings.NoResetOnClose = true;
+            }
+        });
         return new HoldfastAdminDataSource(builder.Build());
     }
 }

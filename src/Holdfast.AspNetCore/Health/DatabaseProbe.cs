@@ -27,18 +27,17 @@ internal sealed class DatabaseProbe : IAsyncDisposable
         this.dataSource = dataSource;
         this.options = options;
         time = dataSource.Options.TimeProvider;
-        var settings = new NpgsqlConnectionStringBuilder(dataSource.Inner.ConnectionString)
+        // The main pool's settings and the application's builder hook (a password provider reaches the probe too).
+        healthSource = dataSource.CreateSideBuilder("-health", settings =>
         {
-            Password = dataSource.Endpoint.ToConnectionStringBuilder().Password,
-            ApplicationName = ApplicationName(dataSource),
-            MaxPoolSize = options.MaxConnections,
-            MinPoolSize = 0,
-            Timeout = Holdfast.DatabaseEndpoint.ToNpgsqlTimeoutSeconds(dataSource.EffectiveTimeouts.HealthCheck),
+            settings.ApplicationName = ApplicationName(dataSource);
+            settings.MaxPoolSize = options.MaxConnections;
+            settings.MinPoolSize = 0;
+            settings.Timeout = Holdfast.DatabaseEndpoint.ToNpgsqlTimeoutSeconds(dataSource.EffectiveTimeouts.HealthCheck);
             // SELECT 1 gains nothing from preparation, and behind a transaction pooler a prepared one would clash.
-            MaxAutoPrepare = 0,
-            NoResetOnClose = true,
-        };
-        healthSource = new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = dataSource.Name + "-health" }.Build();
+            settings.MaxAutoPrepare = 0;
+            settings.NoResetOnClose = true;
+        }).Build();
     }
 
     /// <summary>The application name of health probes: the service's plus <c>-health</c>.</summary>

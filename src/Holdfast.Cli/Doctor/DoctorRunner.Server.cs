@@ -36,7 +36,7 @@ internal sealed partial class DoctorRunner
         try
         {
             // Half the stage at most: the facts already read must not be lost to a slow pooler.
-            var info = await PoolerDetector.DetectAsync(PhysicalConnectionString(endpoint!), stageTimeout / 2, cancellationToken);
+            var info = await PoolerDetector.DetectAsync(PhysicalConnectionString(endpoint!), stageTimeout / 2, cancellationToken: cancellationToken);
             pooler = PoolerReport.From(info);
             return info.Present
                 ? $"behind {info} (found by its backend keys; Holdfast:Pooler:Mode Auto turns off automatic preparation and reset on close " +

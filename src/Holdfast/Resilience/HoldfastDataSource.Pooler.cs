@@ -116,7 +116,8 @@ public sealed partial class HoldfastDataSource
             // Its own application name: the check's connections are told apart from the pool's in pg_stat_activity.
             var settings = new NpgsqlConnectionStringBuilder(innerConnectionString);
             settings.ApplicationName += PoolerCheckSuffix;
-            var info = await PoolerDetector.DetectAsync(settings.ConnectionString, PoolerDetectionTimeout, lifetime.Token).ConfigureAwait(false);
+            var info = await PoolerDetector.DetectAsync(settings.ConnectionString, PoolerDetectionTimeout, options.ConfigureNpgsql, lifetime.Token)
+                .ConfigureAwait(false);
             AdaptTo(info);
             Volatile.Write(ref pooler, info);
             check.TrySetResult(info);

@@ -83,11 +83,11 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         }
 
         pooler = ApplyDeclaredPooler(options.Pooler, settings);
+        options.ConfigureNpgsql?.Invoke(npgsql);
         npgsqlBuilder = npgsql;
         innerConnectionString = settings.ConnectionString;
         inner = npgsql.Build();
-        var probe = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Pooling = false };
-        probeSource = new NpgsqlDataSourceBuilder(probe.ConnectionString) { Name = Name + "-recovery" }.Build();
+        probeSource = CreateSideBuilder("-recovery", probe => probe.Pooling = false).Build();
 
         var rules = options.AlertRules.Count > 0 ? options.AlertRules : [AlertRule.ConnectTimeFor(Timeouts.Environment)];
         var sinks = options.AlertSinks.Count > 0 ? options.AlertSinks
@@ -192,6 +192,26 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
 
     /// <summary>Closes the circuit by hand.</summary>
     public Task CloseCircuitAsync() => guard.CloseAsync();
+
+    /// <summary>
+    /// A builder for one of Holdfast's own pools beside the main one (recovery probe, health probe, admin pool, pooler
+    /// check): the main pool's settings and credentials, then the user's <see cref="HoldfastDataSourceOptions.ConfigureNpgsql"/>
+    /// (password provider, TLS, type mappings), then the side pool's own <paramref name="settings"/>, named after this
+    /// source plus <paramref name="suffix"/>.
+    /// </summary>
+    internal NpgsqlDataSourceBuilder CreateSideBuilder(string suffix, Action<NpgsqlConnectionStringBuilder> settings)
+    {
+        var builder = new NpgsqlDataSourceBuilder(innerConnectionString);
+        options.ConfigureNpgsql?.Invoke(builder);
+        settings(builder.ConnectionStringBuilder);
+        builder.Name = Name + suffix;
+        if (options.LoggerFactory is { } loggerFactory)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+
+        return builder;
+    }
 
     /// <summary>One real connect and <c>SELECT 1</c> on a new, unpooled connection, outside the guard.</summary>
     /// <param name="cancellationToken">Cancels it.</param>

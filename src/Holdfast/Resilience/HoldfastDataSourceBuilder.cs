@@ -68,6 +68,24 @@ public sealed class HoldfastDataSourceBuilder
     /// <summary>The guard's options.</summary>
     public HoldfastDataSourceOptions Options => options;
 
+    /// <summary>
+    /// Configures every Npgsql data source builder Holdfast creates for this endpoint (see
+    /// <see cref="HoldfastDataSourceOptions.ConfigureNpgsql"/>): the main one when <see cref="Build"/> runs, and each of
+    /// Holdfast's own side pools and probes. Settings made directly on <see cref="Npgsql"/> reach the main pool only.
+    /// </summary>
+    /// <param name="configure">What every builder gets, e.g. <c>b =&gt; b.UsePeriodicPasswordProvider(...)</c>.</param>
+    public HoldfastDataSourceBuilder ConfigureNpgsql(Action<NpgsqlDataSourceBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var previous = options.ConfigureNpgsql;
+        options.ConfigureNpgsql = previous is null ? configure : builder =>
+        {
+            previous(builder);
+            configure(builder);
+        };
+        return this;
+    }
+
     /// <summary>Replaces the options object.</summary>
     /// <param name="value">The options.</param>
     public HoldfastDataSourceBuilder UseOptions(HoldfastDataSourceOptions value)

@@ -73,6 +73,15 @@ public sealed class HoldfastDataSourceOptions
     public HoldfastInstruments? Instruments { get; set; }
 
     /// <summary>
+    /// Runs on every <see cref="Npgsql.NpgsqlDataSourceBuilder"/> Holdfast creates for this endpoint: the main pool (when
+    /// it is built), the recovery probe, the pooler check and, in ASP.NET Core, the health probe's and the admin pool.
+    /// Put here what every connection needs — a password provider (<c>UsePeriodicPasswordProvider</c> for IAM database
+    /// authentication), TLS callbacks, type mappings — so that no probe connects without it. Holdfast sets its own
+    /// pool settings (size, pooling, application name) on the side pools after it runs.
+    /// </summary>
+    public Action<Npgsql.NpgsqlDataSourceBuilder>? ConfigureNpgsql { get; set; }
+
+    /// <summary>
     /// Runs on the Polly pipeline builder before Holdfast adds its strategies, e.g. to turn on Polly's own telemetry
     /// (<c>ConfigureTelemetry</c> from Polly.Extensions). Adding strategies here puts them outside Holdfast's. While the
     /// circuit is closed, a rental of an idle pooled connection does not enter the pipeline at all (nor its telemetry),

@@ -28,9 +28,11 @@ internal static class PoolerDetector
     /// <summary>Looks for a pooler on the path <paramref name="connectionString"/> leads to.</summary>
     /// <param name="connectionString">An Npgsql connection string (with its password; it is not displayed).</param>
     /// <param name="timeout">The most the whole detection may take.</param>
+    /// <param name="configure">What every Npgsql builder of the application gets (a password provider, TLS callbacks); none when null.</param>
     /// <param name="cancellationToken">Cancels it.</param>
     /// <exception cref="NpgsqlException">The first connection could not be opened.</exception>
-    public static async Task<PoolerInfo> DetectAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static async Task<PoolerInfo> DetectAsync(string connectionString, TimeSpan timeout, Action<NpgsqlDataSourceBuilder>? configure = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -45,8 +47,8 @@ internal static class PoolerDetector
             NoResetOnClose = true,
         };
 
-        await using var first = new NpgsqlConnection(settings.ConnectionString);
-        await first.OpenAsync(deadline.Token).ConfigureAwait(false);
+        await using var looks = Build(settings, configure);
+        await using var first = await looks.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
         var serverPid = await BackendPidAsync(first, deadline.Token).ConfigureAwait(false);
         if (serverPid == first.ProcessID)
         {
@@ -56,17 +58,33 @@ internal static class PoolerDetector
 
         var presence = $"the connection was given backend id {first.ProcessID.ToString(CultureInfo.InvariantCulture)}, the server says pid " +
                        $"{serverPid.ToString(CultureInfo.InvariantCulture)}: a pooler hands out keys of its own";
-        var (name, version, identity) = await IdentifyAsync(settings, deadline.Token).ConfigureAwait(false);
-        var (mode, modeEvidence) = await ProbeModeAsync(first, settings, deadline.Token).ConfigureAwait(false);
+        var (name, version, identity) = await IdentifyAsync(settings, configure, deadline.Token).ConfigureAwait(false);
+        var (mode, modeEvidence) = await ProbeModeAsync(first, looks, deadline.Token).ConfigureAwait(false);
         return new PoolerInfo(present: true, name, version, mode, $"{presence}; {identity}; {modeEvidence}");
     }
 
-    private static async Task<(string? Name, string? Version, string Evidence)> IdentifyAsync(NpgsqlConnectionStringBuilder settings, CancellationToken cancellationToken)
+    /// <summary>An unpooled source for the looks: the application's builder settings, then the probe's own.</summary>
+    private static NpgsqlDataSource Build(NpgsqlConnectionStringBuilder settings, Action<NpgsqlDataSourceBuilder>? configure, bool typeLoading = true)
+    {
+        var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString);
+        configure?.Invoke(builder);
+        builder.ConnectionStringBuilder.Database = settings.Database;
+        builder.ConnectionStringBuilder.Pooling = false;
+        builder.ConnectionStringBuilder.MaxAutoPrepare = 0;
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
+        if (!typeLoading)
+        {
+            builder.ConfigureTypeLoading(t => t.EnableTypeLoading(false));
+        }
+
+        return builder.Build();
+    }
+
+    private static async Task<(string? Name, string? Version, string Evidence)> IdentifyAsync(NpgsqlConnectionStringBuilder settings,
+        Action<NpgsqlDataSourceBuilder>? configure, CancellationToken cancellationToken)
     {
         var admin = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { Database = AdminDatabase };
-        var builder = new NpgsqlDataSourceBuilder(admin.ConnectionString);
-        builder.ConfigureTypeLoading(t => t.EnableTypeLoading(false));
-        await using var source = builder.Build();
+        await using var source = Build(admin, configure, typeLoading: false);
         try
         {
             await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -96,7 +114,7 @@ internal static class PoolerDetector
     /// rounds, so a pooler that reuses the most recent connection and one that reuses the oldest are both caught; other
     /// traffic can hide a change in one round, hardly in three.
     /// </summary>
-    private static async Task<(PoolingMode Mode, string Evidence)> ProbeModeAsync(NpgsqlConnection first, NpgsqlConnectionStringBuilder settings,
+    private static async Task<(PoolingMode Mode, string Evidence)> ProbeModeAsync(NpgsqlConnection first, NpgsqlDataSource looks,
         CancellationToken cancellationToken)
     {
         var outerToken = cancellationToken;
@@ -106,7 +124,7 @@ internal static class PoolerDetector
         using var probeDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         probeDeadline.CancelAfter(ModeProbeTimeout);
         cancellationToken = probeDeadline.Token;
-        await using var second = new NpgsqlConnection(settings.ConnectionString);
+        await using var second = looks.CreateConnection();
         try
         {
             await second.OpenAsync(cancellationToken).ConfigureAwait(false);

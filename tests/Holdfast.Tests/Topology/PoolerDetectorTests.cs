@@ -16,7 +16,7 @@ public sealed class PoolerDetectorTests(PostgresFixture fixture)
     {
         await using var bouncer = await LocalPgBouncer.CreateAsync(fixture.Postgres, new LocalPgBouncerOptions { PoolMode = configured }, Ct);
 
-        var found = await PoolerDetector.DetectAsync(bouncer.ConnectionString, Timeout, Ct);
+        var found = await PoolerDetector.DetectAsync(bouncer.ConnectionString, Timeout, cancellationToken: Ct);
 
         Assert.True(found.Present, found.Evidence);
         Assert.Equal("PgBouncer", found.Name);
@@ -33,8 +33,8 @@ public sealed class PoolerDetectorTests(PostgresFixture fixture)
         var proxied = fixture.Postgres.CreateConnectionStringBuilder();
         proxied.Port = proxy.Port;
 
-        var direct = await PoolerDetector.DetectAsync(fixture.Postgres.ConnectionString, Timeout, Ct);
-        var throughProxy = await PoolerDetector.DetectAsync(proxied.ConnectionString, Timeout, Ct);
+        var direct = await PoolerDetector.DetectAsync(fixture.Postgres.ConnectionString, Timeout, cancellationToken: Ct);
+        var throughProxy = await PoolerDetector.DetectAsync(proxied.ConnectionString, Timeout, cancellationToken: Ct);
 
         Assert.False(direct.Present, direct.Evidence);
         Assert.False(throughProxy.Present, throughProxy.Evidence);
