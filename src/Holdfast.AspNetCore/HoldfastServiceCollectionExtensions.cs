@@ -21,7 +21,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class HoldfastServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers Holdfast from configuration: the guarded <see cref="HoldfastDataSource"/>, the
+    /// Registers Holdfast from configuration: the guarded <see cref="HoldfastDataSource"/> (also as
+    /// <see cref="System.Data.Common.DbDataSource"/>), the
     /// <see cref="HoldfastAdminDataSource"/>, the deterministic start-up (a hosted service; its
     /// <see cref="StartupReport"/> through <see cref="StartupOrchestrator"/>), health checks for
     /// <c>MapHoldfastHealth()</c> and the 503 exception handler. Everything is validated when the host starts. Metrics
@@ -55,6 +56,8 @@ public static class HoldfastServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(sp => new HoldfastInstruments(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton(sp => CreateDataSource(sp, configuration));
+        // Code and libraries that take an ADO.NET DbDataSource (Dapper and others) get the guarded one.
+        services.TryAddSingleton<System.Data.Common.DbDataSource>(sp => sp.GetRequiredService<HoldfastDataSource>());
         services.TryAddSingleton(sp => CreateAdminDataSource(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<IOptions<HoldfastOptions>>().Value));
         services.TryAddSingleton(sp => new StartupOrchestrator(
             sp.GetServices<IStartupPhase>(),

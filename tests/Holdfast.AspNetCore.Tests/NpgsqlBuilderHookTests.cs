@@ -42,6 +42,7 @@ public sealed class NpgsqlBuilderHookTests(PostgresFixture fixture)
         var db = provider.GetRequiredService<HoldfastDataSource>();
         var admin = provider.GetRequiredService<HoldfastAdminDataSource>().DataSource;
         var health = provider.GetRequiredService<DatabaseProbe>();
+        Assert.Same(db, provider.GetRequiredService<System.Data.Common.DbDataSource>());
 
         // Rotated before the first connection: the pooler check that follows the first open uses the provider too.
         await RotateAsync(role, "second-T0ken");

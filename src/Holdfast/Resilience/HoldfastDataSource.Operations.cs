@@ -14,7 +14,7 @@ public sealed partial class HoldfastDataSource
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <exception cref="DatabaseUnavailableException">The circuit is open, or opened while the call waited; nothing more was tried.</exception>
     /// <exception cref="DatabaseConnectionException">A permanent failure, pool exhaustion, or the budget ran out.</exception>
-    public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+    public new ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
         OpenCoreAsync(null, cancellationToken);
 
     /// <summary>Opens a connection within <paramref name="budget"/> (e.g. the initialization budget at start-up).</summary>

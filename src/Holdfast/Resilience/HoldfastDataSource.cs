@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
@@ -25,7 +26,7 @@ namespace Holdfast;
 ///     (long)(await new NpgsqlCommand("SELECT count(*) FROM accounts", c).ExecuteScalarAsync(t))!, ct);
 /// </code>
 /// </example>
-public sealed partial class HoldfastDataSource : IAsyncDisposable
+public sealed partial class HoldfastDataSource : DbDataSource
 {
     /// <summary>How much longer than the pool timeout a pool wait may run, so Npgsql reports exhaustion itself.</summary>
     private static readonly TimeSpan PoolSlack = TimeSpan.FromSeconds(2);
@@ -225,8 +226,8 @@ public sealed partial class HoldfastDataSource : IAsyncDisposable
         ForgetHostStates(Inner);
     }
 
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    /// <summary>Disposes the guard, the pools and the probes; connections still rented close when returned.</summary>
+    protected override async ValueTask DisposeAsyncCore()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)
         {

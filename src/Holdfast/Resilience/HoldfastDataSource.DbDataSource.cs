@@ -1,0 +1,60 @@
+using System.Data.Common;
+using Holdfast.Resilience;
+using Npgsql;
+
+namespace Holdfast;
+
+/// <summary>
+/// <see cref="HoldfastDataSource"/> as an ADO.NET <see cref="DbDataSource"/>, for code and libraries that take one
+/// (Dapper, a repository over <c>DbDataSource</c>): connections it opens, and commands and batches it creates, open
+/// through the guard. A connection from <see cref="CreateConnection"/> is not opened yet and opens unguarded.
+/// </summary>
+public sealed partial class HoldfastDataSource
+{
+    /// <summary>The connection string of the pool underneath, without its password (as Npgsql gives it).</summary>
+    public override string ConnectionString => Inner.ConnectionString;
+
+    /// <summary>
+    /// Opens a connection through the guard, blocking the calling thread until it is open (retries and backoff
+    /// included). Prefer <see cref="OpenConnectionAsync(CancellationToken)"/> wherever the caller can await.
+    /// </summary>
+    /// <exception cref="DatabaseUnavailableException">The circuit is open.</exception>
+    /// <exception cref="DatabaseConnectionException">A permanent failure, pool exhaustion, or the budget ran out.</exception>
+    public new NpgsqlConnection OpenConnection() => OpenConnectionAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// A connection of the pool underneath, not open: opening it yourself bypasses the guard (no retry, no circuit).
+    /// Use <see cref="OpenConnectionAsync(CancellationToken)"/> for a guarded one.
+    /// </summary>
+    public new NpgsqlConnection CreateConnection() => Inner.CreateConnection();
+
+    /// <inheritdoc />
+    protected override DbConnection CreateDbConnection() => CreateConnection();
+
+    /// <inheritdoc />
+    protected override DbConnection OpenDbConnection() => OpenConnection();
+
+    /// <inheritdoc />
+    protected override async ValueTask<DbConnection> OpenDbConnectionAsync(CancellationToken cancellationToken = default) =>
+        await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// A command that opens a guarded connection of its own each time it executes and returns it when done (for a
+    /// reader: when the reader is disposed). It cannot join a connection or a transaction; open a connection for that.
+    /// </summary>
+    protected override DbCommand CreateDbCommand(string? commandText = null) => new GuardedCommand(this, commandText);
+
+    /// <summary>A batch that opens a guarded connection of its own each time it executes, like <see cref="CreateDbCommand"/>.</summary>
+    protected override DbBatch CreateDbBatch() => new GuardedBatch(this);
+
+    /// <summary>Disposes it, blocking until the pools are closed.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DisposeAsyncCore().AsTask().GetAwaiter().GetResult();
+        }
+
+        base.Dispose(disposing);
+    }
+}
