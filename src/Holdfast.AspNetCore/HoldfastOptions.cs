@@ -21,6 +21,9 @@ public sealed class HoldfastOptions
 
     /// <summary>How health probes run.</summary>
     public HealthOptions Health { get; } = new();
+
+    /// <summary>Values in the <c>Holdfast</c> configuration section that could not be read; reported when the host starts.</summary>
+    internal List<ConfigurationProblem> BindingProblems { get; } = [];
 }
 
 /// <summary>Health probes of the database.</summary>

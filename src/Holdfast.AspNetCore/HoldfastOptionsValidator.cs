@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Holdfast.Capacity;
+using Holdfast.Resilience;
 using Holdfast.Timeouts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -32,9 +33,10 @@ internal sealed class HoldfastOptionsValidator(HoldfastConfiguration holdfastCon
             problems.AddRange(ex.Problems);
         }
 
+        problems.AddRange(options.BindingProblems);
         problems.AddRange(options.DataSource.Validate());
-        problems.AddRange(Annotations("Holdfast:Startup", options.Startup));
-        problems.AddRange(Annotations("Holdfast:Health", options.Health));
+        problems.AddRange(Annotations(OptionsBinder.StartupSection, options.Startup));
+        problems.AddRange(Annotations(OptionsBinder.HealthSection, options.Health));
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems.Select(p => p.ToString()));
     }
 

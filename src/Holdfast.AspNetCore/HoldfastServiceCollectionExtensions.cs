@@ -4,6 +4,7 @@ using Holdfast.AspNetCore;
 using Holdfast.AspNetCore.Health;
 using Holdfast.AspNetCore.Hosting;
 using Holdfast.AspNetCore.Http;
+using Holdfast.Resilience;
 using Holdfast.Startup;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
@@ -48,6 +49,10 @@ public static class HoldfastServiceCollectionExtensions
             .Configure(options =>
             {
                 options.Startup.BypassRequested = BypassPolicy.IsRequested(configuration[BypassPolicy.Variable]);
+                // What operators set in configuration first; what code sets in 'configure' wins.
+                options.BindingProblems.AddRange(OptionsBinder.Bind(configuration, OptionsBinder.ResilienceSection, options.DataSource));
+                options.BindingProblems.AddRange(OptionsBinder.Bind(configuration, OptionsBinder.StartupSection, options.Startup));
+                options.BindingProblems.AddRange(OptionsBinder.Bind(configuration, OptionsBinder.HealthSection, options.Health));
                 configure(options);
             });
         services.TryAddSingleton(new HoldfastConfiguration(configuration));

@@ -35,8 +35,10 @@ public sealed class HoldfastDataSourceBuilder
 
     /// <summary>
     /// Starts from configuration: the endpoint (ConnectionStrings:Database, DATABASE_URL, POSTGRES_*), the
-    /// environment's timeouts with <c>Holdfast:Timeouts</c> overrides, <c>Holdfast:Pressure</c> indicators, and the pool
-    /// size <c>Holdfast:Pool:MaxSize</c>, and the pooler mode <c>Holdfast:Pooler:Mode</c>.
+    /// environment's timeouts with <c>Holdfast:Timeouts</c> overrides, <c>Holdfast:Pressure</c> indicators, the pool
+    /// size <c>Holdfast:Pool:MaxSize</c>, the pooler mode <c>Holdfast:Pooler:Mode</c>, and the options under
+    /// <c>Holdfast:Resilience</c> (budgets, retry, circuit breaker, recovery, attempt timeouts; e.g.
+    /// <c>Holdfast:Resilience:CircuitBreaker:FailureThreshold</c>), which code may still change afterwards.
     /// </summary>
     /// <param name="configuration">The configuration.</param>
     /// <exception cref="HoldfastConfigurationException">The endpoint or timeouts are missing or malformed.</exception>
@@ -47,6 +49,11 @@ public sealed class HoldfastDataSourceBuilder
         {
             // A misspelled key would silently do nothing: the service must not start on a configuration it cannot honour.
             throw new HoldfastConfigurationException(unknown);
+        }
+
+        if (OptionsBinder.Bind(configuration, OptionsBinder.ResilienceSection, options) is { Count: > 0 } unreadable)
+        {
+            throw new HoldfastConfigurationException(unreadable);
         }
 
         options.Timeouts = HoldfastTimeouts.Resolve(configuration, Endpoint);

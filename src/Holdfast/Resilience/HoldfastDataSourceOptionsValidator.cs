@@ -5,7 +5,7 @@ namespace Holdfast.Resilience;
 /// <summary>Checks <see cref="HoldfastDataSourceOptions"/>: each value's stated range, then rules that span values.</summary>
 internal static class HoldfastDataSourceOptionsValidator
 {
-    public const string SectionName = "Holdfast:Resilience";
+    public const string SectionName = OptionsBinder.ResilienceSection;
 
     public static IEnumerable<ConfigurationProblem> Validate(HoldfastDataSourceOptions options)
     {

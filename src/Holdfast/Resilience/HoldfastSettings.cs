@@ -20,6 +20,10 @@ internal static class HoldfastSettings
         PoolSettings.SizeKey,
         .. PoolSettings.CapacityKeys.Select(k => $"{PoolSettings.CapacitySection}:{k}"),
         PoolerSettings.ModeKey,
+        .. OptionsBinder.KeysOf(OptionsBinder.ResilienceSection, typeof(HoldfastDataSourceOptions)),
+        // Read by the start-up and by Holdfast.AspNetCore's health probe (the tests check these against their options).
+        .. new[] { "ServicePhaseBudget", "ConfigurationBudget", "RecoveryInitialDelay", "RecoveryMaxDelay" }.Select(k => $"{OptionsBinder.StartupSection}:{k}"),
+        .. new[] { "CacheDuration", "MaxConnections" }.Select(k => $"{OptionsBinder.HealthSection}:{k}"),
     ];
 
     /// <summary>The keys under <c>Holdfast:</c> in <paramref name="configuration"/> that Holdfast does not read.</summary>

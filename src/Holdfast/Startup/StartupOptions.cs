@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Holdfast.Resilience;
 
 namespace Holdfast.Startup;
 
@@ -6,6 +7,7 @@ namespace Holdfast.Startup;
 public sealed class StartupOptions
 {
     /// <summary>True to start degraded after any non-permanent failure (<c>BYPASS_STARTUP_VALIDATION=true</c>).</summary>
+    [NotBound]
     public bool BypassRequested { get; set; }
 
     /// <summary>The budget of a service phase that states none.</summary>
