@@ -124,6 +124,29 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         return probe is { } p && (halfOpen is null || p < halfOpen) ? p : halfOpen;
     }
 
+    /// <summary>
+    /// Whether an open outside the pipeline (an ORM opening the pool's own connections) may start: false while the circuit
+    /// refuses; when a half-open probe is due, this open becomes it (<paramref name="probe"/>).
+    /// </summary>
+    public bool TryEnterExternal(out bool probe) => circuit.TryEnter(out probe);
+
+    /// <summary>An open outside the pipeline ended: judged as an attempt of the pipeline is, and counted by the circuit.</summary>
+    public void OnExternalOutcome(Exception? exception, long started, bool probe)
+    {
+        switch (Judge(exception))
+        {
+            case CircuitVerdict.Answered:
+                circuit.OnSuccess(time.GetTimestamp());
+                break;
+            case CircuitVerdict.Failed:
+                circuit.OnFailure(started);
+                break;
+            case CircuitVerdict.Neutral when probe:
+                circuit.OnProbeAbandoned(started);
+                break;
+        }
+    }
+
     /// <summary>A pooled rental succeeded outside the pipeline: the failure run ends (two volatile reads when there was none).</summary>
     public void OnFastSuccess() => circuit.OnSuccess();
 

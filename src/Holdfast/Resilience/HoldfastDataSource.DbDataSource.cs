@@ -11,6 +11,9 @@ namespace Holdfast;
 /// </summary>
 public sealed partial class HoldfastDataSource
 {
+    /// <summary>An open outside the guard that the circuit let through.</summary>
+    internal readonly record struct ExternalOpen(long Started, bool Probe);
+
     /// <summary>The connection string of the pool underneath, without its password (as Npgsql gives it).</summary>
     public override string ConnectionString => Inner.ConnectionString;
 
@@ -46,6 +49,20 @@ public sealed partial class HoldfastDataSource
 
     /// <summary>A batch that opens a guarded connection of its own each time it executes, like <see cref="CreateDbCommand"/>.</summary>
     protected override DbBatch CreateDbBatch() => new GuardedBatch(this);
+
+    /// <summary>
+    /// An open that an integration makes on <see cref="Inner"/> itself (EF Core opens its own connections): refused with
+    /// <see cref="DatabaseUnavailableException"/> while the circuit refuses, else let through — as the half-open probe
+    /// when one is due. Report how it ended with <see cref="ExternalOpenEnded"/>.
+    /// </summary>
+    internal ExternalOpen EnterExternalOpen() =>
+        guard.TryEnterExternal(out var probe) ? new ExternalOpen(time.GetTimestamp(), probe) : throw guard.Refuse();
+
+    /// <summary>How an open from <see cref="EnterExternalOpen"/> ended (null: it succeeded), for the circuit and the failure status.</summary>
+    internal void ExternalOpenEnded(ExternalOpen open, Exception? failure) => guard.OnExternalOutcome(failure, open.Started, open.Probe);
+
+    /// <summary>The budget of one unit of work: <see cref="HoldfastDataSourceOptions.OperationBudget"/>, else the environment's operation timeout.</summary>
+    internal TimeSpan OperationBudget => BudgetFor(PipelineKeys.Execute);
 
     /// <summary>Disposes it, blocking until the pools are closed.</summary>
     protected override void Dispose(bool disposing)

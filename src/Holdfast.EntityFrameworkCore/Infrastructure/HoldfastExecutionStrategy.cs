@@ -1,0 +1,89 @@
+using Holdfast.Resilience;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Holdfast.EntityFrameworkCore.Infrastructure;
+
+/// <summary>
+/// EF Core's execution strategy on Holdfast's rules: an operation is retried only for what Holdfast classifies as a
+/// transient connection-level failure (refused, reset, timed out while connecting, server starting or shutting down,
+/// failover), with Holdfast's backoff, until the operation budget would be exceeded or the circuit opens. A permanent
+/// failure (wrong password, missing database), a query timeout and the operation's own errors are not retried, and
+/// an open circuit fails at once with <see cref="DatabaseUnavailableException"/>. Exhausting the budget ends in a
+/// <see cref="DatabaseConnectionException"/> with the diagnosis, which ASP.NET Core answers with 503.
+/// </summary>
+internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
+{
+    private const int MostRetries = 100;
+    private readonly HoldfastDataSource source;
+    private readonly TimeProvider time;
+    private long started;
+
+    public HoldfastExecutionStrategy(ExecutionStrategyDependencies dependencies, HoldfastDataSource source)
+        : base(dependencies, MostRetries, source.Options.Retry.MaxDelay)
+    {
+        this.source = source;
+        time = source.Options.TimeProvider;
+    }
+
+    public override async Task<TResult> ExecuteAsync<TState, TResult>(TState state,
+        Func<DbContext, TState, CancellationToken, Task<TResult>> operation,
+        Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
+        CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
+        {
+            throw new DatabaseConnectionException(Classify(last), ExceptionsEncountered.Count, time.GetElapsedTime(started), budgetExhausted: true, last);
+        }
+    }
+
+    public override TResult Execute<TState, TResult>(TState state, Func<DbContext, TState, TResult> operation,
+        Func<DbContext, TState, ExecutionResult<TResult>>? verifySucceeded)
+    {
+        try
+        {
+            return base.Execute(state, operation, verifySucceeded);
+        }
+        catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
+        {
+            throw new DatabaseConnectionException(Classify(last), ExceptionsEncountered.Count, time.GetElapsedTime(started), budgetExhausted: true, last);
+        }
+    }
+
+    protected override void OnFirstExecution()
+    {
+        base.OnFirstExecution();
+        started = time.GetTimestamp();
+    }
+
+    protected override bool ShouldRetryOn(Exception exception)
+    {
+        if (exception is DatabaseUnavailableException)
+        {
+            return false;
+        }
+
+        var failure = Classify(exception);
+        return failure.IsTransient && failure.Kind != FailureKind.QueryTimeout;
+    }
+
+    protected override TimeSpan? GetNextDelay(Exception lastException)
+    {
+        var options = source.Options.Retry;
+        var delay = Backoff.Delay(ExceptionsEncountered.Count - 1, options.BaseDelay, options.MaxDelay, Random.Shared.NextDouble());
+        // The circuit opened meanwhile: the next attempt would be refused anyway, so fail now with what happened.
+        if (source.Status.IsOpen || ExceptionsEncountered.Count >= MostRetries)
+        {
+            return null;
+        }
+
+        return time.GetElapsedTime(started) + delay < source.OperationBudget ? delay : null;
+    }
+
+    private DatabaseFailure Classify(Exception exception) =>
+        FailureClassifier.Classify(exception, source.Endpoint, ConnectFailures.Contains(exception) ? FailureOperation.Connect : FailureOperation.Command);
+}
