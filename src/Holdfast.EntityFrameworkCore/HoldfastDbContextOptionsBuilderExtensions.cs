@@ -1,11 +1,15 @@
 using Holdfast;
 using Holdfast.EntityFrameworkCore.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.EntityFrameworkCore;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
-namespace Microsoft.EntityFrameworkCore;
+namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Puts a <see cref="DbContext"/> on Holdfast's guarded PostgreSQL access.</summary>
+/// <summary>
+/// Puts a <see cref="DbContext"/> on Holdfast's guarded PostgreSQL access. In the dependency-injection namespace, where
+/// <c>AddDbContext((sp, options) =&gt; options.UseHoldfast(sp))</c> is written: it compiles in a web project with the
+/// template's usings alone (EF Core's own <c>UseNpgsql</c> needs <c>using Microsoft.EntityFrameworkCore</c>).
+/// </summary>
 public static class HoldfastDbContextOptionsBuilderExtensions
 {
     /// <summary>

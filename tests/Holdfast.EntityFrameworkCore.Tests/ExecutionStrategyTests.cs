@@ -3,6 +3,7 @@ using Holdfast.EntityFrameworkCore.Tests.Support;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Holdfast.EntityFrameworkCore.Tests;
 
