@@ -3,6 +3,7 @@ using Holdfast.Startup;
 using Microsoft.AspNetCore.Identity;
 using OpenTelemetry.Metrics;
 using ReferenceService.Accounts;
+using ReferenceService.Notes;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,6 +17,9 @@ builder.Services.AddHoldfast(builder.Configuration, options => options.Applicati
 builder.Services.AddHoldfastStartupPhase<SchemaSetupPhase>();
 builder.Services.AddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
 builder.Services.AddSingleton<AccountStore>();
+// The EF Core path: the notes, on Holdfast's data source, their schema from migrations at start-up.
+builder.Services.AddDbContext<NotesDb>((sp, options) => options.UseHoldfast(sp));
+builder.Services.AddHoldfastMigrations<NotesDb>();
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddHoldfastInstrumentation().AddPrometheusExporter());
 
 var app = builder.Build();
@@ -23,6 +27,7 @@ app.UseExceptionHandler();
 app.MapHoldfastHealth();
 app.MapPrometheusScrapingEndpoint();
 app.MapAccounts();
+app.MapNotes();
 
 var started = TimeProvider.System.GetUtcNow();
 app.MapGet("/status", (StartupOrchestrator startup, TimeProvider time) => new

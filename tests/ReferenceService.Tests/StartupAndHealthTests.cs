@@ -25,7 +25,7 @@ public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
         var startup = health.RootElement.GetProperty("startup");
         Assert.Equal("Ready", startup.GetProperty("outcome").GetString());
         var phases = startup.GetProperty("phases").EnumerateArray().ToList();
-        Assert.Equal(["configuration", "database", "schema-setup", "health"], phases.Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["configuration", "database", "schema-setup", "migrations (NotesDb)", "health"], phases.Select(p => p.GetProperty("name").GetString()));
         Assert.All(phases, p => Assert.Equal("Succeeded", p.GetProperty("status").GetString()));
         Assert.Equal("Closed", health.RootElement.GetProperty("circuit").GetProperty("state").GetString());
         Assert.DoesNotContain(postgres.Password, health.RootElement.GetRawText(), StringComparison.Ordinal);

@@ -79,7 +79,7 @@ public sealed class TopologyTests(PostgresFixture fixture)
         using (var health = await service.Http.HealthAsync())
         {
             var phases = health.RootElement.GetProperty("startup").GetProperty("phases").EnumerateArray().ToList();
-            Assert.Equal(["configuration", "database", "schema-setup", "health"], phases.Select(p => p.GetProperty("name").GetString()));
+            Assert.Equal(["configuration", "database", "schema-setup", "migrations (NotesDb)", "health"], phases.Select(p => p.GetProperty("name").GetString()));
             Assert.All(phases, p => Assert.Equal("Succeeded", p.GetProperty("status").GetString()));
             var pooler = health.RootElement.GetProperty("pooler");
             Assert.True(pooler.GetProperty("present").GetBoolean());
