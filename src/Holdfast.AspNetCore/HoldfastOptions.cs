@@ -5,8 +5,9 @@ namespace Holdfast.AspNetCore;
 
 /// <summary>
 /// Holdfast in a host. The endpoint (ConnectionStrings:Database, DATABASE_URL, POSTGRES_*), the timeouts
-/// (<c>Holdfast:Timeouts</c>), pressure (<c>Holdfast:Pressure</c>) and <c>BYPASS_STARTUP_VALIDATION</c> come from
-/// configuration; everything else is set in code with the <c>AddHoldfast</c> callback.
+/// (<c>Holdfast:Timeouts</c>), pressure (<c>Holdfast:Pressure</c>), the pool and pooler settings and
+/// <c>BYPASS_STARTUP_VALIDATION</c> come from configuration; these options bind from <c>Holdfast:Resilience</c>,
+/// <c>Holdfast:Startup</c> and <c>Holdfast:Health</c>, and what the <c>AddHoldfast</c> callback sets in code wins.
 /// </summary>
 public sealed class HoldfastOptions
 {

@@ -31,7 +31,8 @@ public static class HoldfastServiceCollectionExtensions
     /// <c>services.AddOpenTelemetry().WithMetrics(m => m.AddHoldfastInstrumentation())</c> and the exporter of your choice.
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="configuration">Configuration with the endpoint, <c>Holdfast:Timeouts</c>, <c>Holdfast:Pressure</c>, <c>BYPASS_STARTUP_VALIDATION</c>.</param>
+    /// <param name="configuration">Configuration with the endpoint, <c>Holdfast:Timeouts</c>, <c>Holdfast:Pressure</c>, <c>Holdfast:Resilience</c>,
+    /// <c>Holdfast:Startup</c>, <c>Holdfast:Health</c>, <c>BYPASS_STARTUP_VALIDATION</c>.</param>
     public static IServiceCollection AddHoldfast(this IServiceCollection services, IConfiguration configuration) =>
         services.AddHoldfast(configuration, static _ => { });
 

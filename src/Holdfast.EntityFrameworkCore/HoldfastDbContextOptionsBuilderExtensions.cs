@@ -55,8 +55,9 @@ public static class HoldfastDbContextOptionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);
         ArgumentNullException.ThrowIfNull(dataSource);
-        // The pool underneath, read now: a pooler adaptation replaces it once, and contexts created after see the new one.
-        optionsBuilder.UseNpgsql(dataSource.Inner, npgsql =>
+        // Holdfast's data source itself: EF creates its connections through it, so each comes from the pool in force then
+        // (a pooler adaptation replaces the pool once; options built before it must not keep the retired one).
+        optionsBuilder.UseNpgsql(dataSource, npgsql =>
         {
             npgsql.ExecutionStrategy(dependencies => new HoldfastExecutionStrategy(dependencies, dataSource));
             npgsqlOptionsAction?.Invoke(npgsql);

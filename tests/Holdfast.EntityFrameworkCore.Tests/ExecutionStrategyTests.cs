@@ -126,6 +126,32 @@ public sealed class ExecutionStrategyTests(PostgresFixture fixture)
         Assert.True(source.Status.IsOpen);
     }
 
+    [Fact]
+    public async Task OptionsBuiltOnce_KeepWorking_AfterATransactionPoolerReplacesThePool()
+    {
+        await using var bouncer = await LocalPgBouncer.CreateAsync(postgres, new LocalPgBouncerOptions { DefaultPoolSize = 2 }, Ct);
+        await using var source = Source(bouncer.DatabaseUrl, "ef-pooler");
+        var options = new DbContextOptionsBuilder<NotesDb>();
+        options.UseHoldfast(source);
+        var built = options.Options;   // as AddDbContextFactory or a pooled context keeps them
+        var before = source.Inner;
+
+        await using (var db = new NotesDb(built))
+        {
+            Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").SingleAsync(Ct));
+        }
+
+        var pooler = await source.DetectPoolerAsync(Ct);
+        Assert.True(pooler.Mode == Topology.PoolingMode.Transaction, pooler.Evidence);
+        Assert.NotSame(before, source.Inner);
+        await Task.Delay(TimeSpan.FromSeconds(6), Ct);   // the replaced pool is disposed 5 s after the swap
+
+        await using (var db = new NotesDb(built))
+        {
+            Assert.Equal(2, await db.Database.SqlQueryRaw<int>("SELECT 2 AS \"Value\"").SingleAsync(Ct));
+        }
+    }
+
     private static HoldfastDataSource Source(string url, string application)
     {
         var builder = new HoldfastDataSourceBuilder(url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + $"application_name=hf-{application}");

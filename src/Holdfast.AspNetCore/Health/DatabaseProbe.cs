@@ -71,7 +71,7 @@ internal sealed class DatabaseProbe : IAsyncDisposable
         DatabaseProbeResult result;
         // Several hosts: each is also looked at on its own (one unpooled connection per host, once per cache period).
         var hosts = dataSource.Endpoint.IsMultiHost
-            ? HostProbe.ProbeAsync(dataSource.Endpoint, timeout, time, ApplicationName(dataSource))
+            ? HostProbe.ProbeAsync(dataSource.Endpoint, timeout, time, ApplicationName(dataSource), dataSource.Options.ConfigureNpgsql)
             : Task.FromResult<IReadOnlyList<HostState>>([]);
         try
         {

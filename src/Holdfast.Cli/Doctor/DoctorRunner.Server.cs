@@ -52,7 +52,7 @@ internal sealed partial class DoctorRunner
     /// <summary>Each host of a multi-host endpoint on its own: reachable, primary or standby, replication lag.</summary>
     private async Task<StageOutcome> WalkHostsAsync(DatabaseEndpoint target, CancellationToken cancellationToken)
     {
-        var states = await HostProbe.ProbeAsync(target, stageTimeout, time, "holdfast-doctor", cancellationToken);
+        var states = await HostProbe.ProbeAsync(target, stageTimeout, time, "holdfast-doctor", cancellationToken: cancellationToken);
         hosts = [.. states.Select(HostReport.From)];
         var detail = string.Join("; ", states.Select(s => s.ToString())) + $" (target_session_attrs={target.TargetSessionAttributes})";
         var primaries = states.Count(s => s.Role == HostRole.Primary);

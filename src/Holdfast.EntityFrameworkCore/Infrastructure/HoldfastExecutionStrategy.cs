@@ -15,6 +15,7 @@ namespace Holdfast.EntityFrameworkCore.Infrastructure;
 internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
 {
     private const int MostRetries = 100;
+    private static readonly TimeSpan MinimumAttempt = GuardedPipeline.MinimumAttempt;
     private readonly HoldfastDataSource source;
     private readonly TimeProvider time;
     private long started;
@@ -37,7 +38,7 @@ internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
         }
         catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
         {
-            throw new DatabaseConnectionException(Classify(last), ExceptionsEncountered.Count, time.GetElapsedTime(started), budgetExhausted: true, last);
+            throw Surface(last);
         }
     }
 
@@ -50,7 +51,7 @@ internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
         }
         catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
         {
-            throw new DatabaseConnectionException(Classify(last), ExceptionsEncountered.Count, time.GetElapsedTime(started), budgetExhausted: true, last);
+            throw Surface(last);
         }
     }
 
@@ -75,14 +76,23 @@ internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
     {
         var options = source.Options.Retry;
         var delay = Backoff.Delay(ExceptionsEncountered.Count - 1, options.BaseDelay, options.MaxDelay, Random.Shared.NextDouble());
-        // The circuit opened meanwhile: the next attempt would be refused anyway, so fail now with what happened.
+        // The circuit opened meanwhile: the next attempt would be refused anyway, so stop now.
         if (source.Status.IsOpen || ExceptionsEncountered.Count >= MostRetries)
         {
             return null;
         }
 
-        return time.GetElapsedTime(started) + delay < source.OperationBudget ? delay : null;
+        // Another attempt only when it would still have a useful part of the budget (as the pipeline leaves it).
+        return time.GetElapsedTime(started) + delay + MinimumAttempt < source.OperationBudget ? delay : null;
     }
+
+    /// <summary>
+    /// What the caller gets when retrying stopped: the circuit's refusal when it opened meanwhile (as every other caller
+    /// gets now), else the last failure with its diagnosis.
+    /// </summary>
+    private Exception Surface(Exception last) => source.Status.IsOpen
+        ? source.Refuse()
+        : new DatabaseConnectionException(Classify(last), ExceptionsEncountered.Count, time.GetElapsedTime(started), budgetExhausted: true, last);
 
     private DatabaseFailure Classify(Exception exception) =>
         FailureClassifier.Classify(exception, source.Endpoint, ConnectFailures.Contains(exception) ? FailureOperation.Connect : FailureOperation.Command);

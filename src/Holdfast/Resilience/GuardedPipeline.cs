@@ -136,7 +136,8 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         switch (Judge(exception))
         {
             case CircuitVerdict.Answered:
-                circuit.OnSuccess(time.GetTimestamp());
+                // As a pooled rental: it may not have connected at all, so it does not make failures in flight late.
+                circuit.OnSuccess();
                 break;
             case CircuitVerdict.Failed:
                 circuit.OnFailure(started);

@@ -11,11 +11,30 @@ namespace Holdfast;
 /// </summary>
 public sealed partial class HoldfastDataSource
 {
+    /// <summary>The password-free connection string of one pool.</summary>
+    private sealed record DisplayedConnectionString(NpgsqlDataSource Source, string Text);
+
     /// <summary>An open outside the guard that the circuit let through.</summary>
     internal readonly record struct ExternalOpen(long Started, bool Probe);
 
-    /// <summary>The connection string of the pool underneath, without its password (as Npgsql gives it).</summary>
-    public override string ConnectionString => Inner.ConnectionString;
+    private DisplayedConnectionString? displayedConnectionString;
+
+    /// <summary>The connection string of the pool underneath, without its password (whatever Persist Security Info says).</summary>
+    public override string ConnectionString
+    {
+        get
+        {
+            var source = Inner;
+            if (Volatile.Read(ref displayedConnectionString) is { } known && ReferenceEquals(known.Source, source))
+            {
+                return known.Text;
+            }
+
+            var text = new NpgsqlConnectionStringBuilder(source.ConnectionString) { Password = null }.ConnectionString;
+            Volatile.Write(ref displayedConnectionString, new DisplayedConnectionString(source, text));
+            return text;
+        }
+    }
 
     /// <summary>
     /// Opens a connection through the guard, blocking the calling thread until it is open (retries and backoff
@@ -60,6 +79,9 @@ public sealed partial class HoldfastDataSource
 
     /// <summary>How an open from <see cref="EnterExternalOpen"/> ended (null: it succeeded), for the circuit and the failure status.</summary>
     internal void ExternalOpenEnded(ExternalOpen open, Exception? failure) => guard.OnExternalOutcome(failure, open.Started, open.Probe);
+
+    /// <summary>The exception a caller refused by the circuit gets (counted as a rejection).</summary>
+    internal DatabaseUnavailableException Refuse() => guard.Refuse();
 
     /// <summary>The budget of one unit of work: <see cref="HoldfastDataSourceOptions.OperationBudget"/>, else the environment's operation timeout.</summary>
     internal TimeSpan OperationBudget => BudgetFor(PipelineKeys.Execute);

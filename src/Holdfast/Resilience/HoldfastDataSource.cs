@@ -84,9 +84,17 @@ public sealed partial class HoldfastDataSource : DbDataSource
         }
 
         pooler = ApplyDeclaredPooler(options.Pooler, settings);
-        options.ConfigureNpgsql?.Invoke(npgsql);
-        npgsqlBuilder = npgsql;
+        // Side pools start from this and run the application's hook themselves: captured before it, so it applies once.
         innerConnectionString = settings.ConnectionString;
+        if (options.ConfigureNpgsql is { } configure)
+        {
+            configure(npgsql);
+            // Holdfast's own: the pool's name keys its metrics, and a declared transaction pooler needs its settings.
+            npgsql.Name = Name;
+            ApplyDeclaredPooler(options.Pooler, settings);
+        }
+
+        npgsqlBuilder = npgsql;
         inner = npgsql.Build();
         probeSource = CreateSideBuilder("-recovery", probe => probe.Pooling = false).Build();
 

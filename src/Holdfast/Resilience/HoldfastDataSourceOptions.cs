@@ -74,7 +74,8 @@ public sealed class HoldfastDataSourceOptions
 
     /// <summary>
     /// Runs on every <see cref="Npgsql.NpgsqlDataSourceBuilder"/> Holdfast creates for this endpoint: the main pool (when
-    /// it is built), the recovery probe, the pooler check and, in ASP.NET Core, the health probe's and the admin pool.
+    /// it is built), the recovery probe, the pooler check and, in ASP.NET Core, the health probe's pool and per-host looks
+    /// and the admin pool.
     /// Put here what every connection needs — a password provider (<c>UsePeriodicPasswordProvider</c> for IAM database
     /// authentication), TLS callbacks, type mappings — so that no probe connects without it. Holdfast sets its own
     /// pool settings (size, pooling, application name) on the side pools after it runs.

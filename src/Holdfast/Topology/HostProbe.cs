@@ -19,31 +19,36 @@ internal static class HostProbe
     /// <param name="timeout">The most each host may take.</param>
     /// <param name="time">The clock that measures each host's latency and its deadline.</param>
     /// <param name="applicationName">The application name of the probe connections; the endpoint's when null.</param>
+    /// <param name="configure">What every Npgsql builder of the application gets (a password provider, TLS callbacks); none when null.</param>
     /// <param name="cancellationToken">Cancels it.</param>
     public static async Task<IReadOnlyList<HostState>> ProbeAsync(DatabaseEndpoint endpoint, TimeSpan timeout, TimeProvider time, string? applicationName = null,
-        CancellationToken cancellationToken = default)
+        Action<NpgsqlDataSourceBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(time);
-        return await Task.WhenAll(endpoint.Hosts.Select(h => ProbeHostAsync(endpoint, h, timeout, time, applicationName, cancellationToken))).ConfigureAwait(false);
+        return await Task.WhenAll(endpoint.Hosts.Select(h => ProbeHostAsync(endpoint, h, timeout, time, applicationName, configure, cancellationToken)))
+            .ConfigureAwait(false);
     }
 
     private static async Task<HostState> ProbeHostAsync(DatabaseEndpoint endpoint, DatabaseHost host, TimeSpan timeout, TimeProvider time, string? applicationName,
-        CancellationToken cancellationToken)
+        Action<NpgsqlDataSourceBuilder>? configure, CancellationToken cancellationToken)
     {
-        var settings = endpoint.ToConnectionStringBuilder(applicationName);
+        // The application's builder settings first (a password provider reaches the probe), then this host alone, unpooled.
+        var builder = new NpgsqlDataSourceBuilder(endpoint.ToConnectionStringBuilder(applicationName).ConnectionString);
+        configure?.Invoke(builder);
+        var settings = builder.ConnectionStringBuilder;
         settings.Host = host.Host;
         settings.Port = host.Port;
         settings.TargetSessionAttributes = null;
         settings.Pooling = false;
         settings.Timeout = DatabaseEndpoint.ToNpgsqlTimeoutSeconds(timeout);
+        await using var source = builder.Build();
         var started = time.GetTimestamp();
         using var expiry = new CancellationTokenSource(timeout, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         try
         {
-            await using var connection = new NpgsqlConnection(settings.ConnectionString);
-            await connection.OpenAsync(deadline.Token).ConfigureAwait(false);
+            await using var connection = await source.OpenConnectionAsync(deadline.Token).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(Query, connection);
             await using var reader = await command.ExecuteReaderAsync(deadline.Token).ConfigureAwait(false);
             await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
