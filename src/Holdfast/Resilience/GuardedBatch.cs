@@ -52,49 +52,16 @@ internal sealed class GuardedBatch : DbBatch
 
     protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => ExecuteDbDataReaderAsync(behavior, CancellationToken.None).GetAwaiter().GetResult();
 
-    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        batch.Connection = connection;
-        try
-        {
-            return await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            batch.Connection = null;
-        }
-    }
+    public override Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken = default) =>
+        GuardedExecution.RunAsync(source, Attach, batch.ExecuteNonQueryAsync, cancellationToken);
 
-    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        batch.Connection = connection;
-        try
-        {
-            return await batch.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            batch.Connection = null;
-        }
-    }
+    public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken = default) =>
+        GuardedExecution.RunAsync(source, Attach, batch.ExecuteScalarAsync, cancellationToken);
 
-    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken)
-    {
-        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            batch.Connection = connection;
-            // The reader owns the connection: disposing it returns the connection to the pool.
-            return await batch.ExecuteReaderAsync(behavior | CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
+        await GuardedExecution.ReadAsync(source, Attach,
+            async token => await batch.ExecuteReaderAsync(behavior | CommandBehavior.CloseConnection, token).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
 
     public override void Dispose()
     {
@@ -107,6 +74,8 @@ internal sealed class GuardedBatch : DbBatch
         await batch.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
+
+    private void Attach(NpgsqlConnection? connection) => batch.Connection = connection;
 
     private static NotSupportedException NotOnThisBatch(string what) => new(
         $"A Holdfast data source batch opens a guarded connection of its own: it cannot be given {what}. " +

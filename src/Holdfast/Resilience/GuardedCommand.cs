@@ -79,49 +79,16 @@ internal sealed class GuardedCommand : DbCommand
 
     protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => ExecuteDbDataReaderAsync(behavior, CancellationToken.None).GetAwaiter().GetResult();
 
-    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        command.Connection = connection;
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            command.Connection = null;
-        }
-    }
+    public override Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) =>
+        GuardedExecution.RunAsync(source, Attach, command.ExecuteNonQueryAsync, cancellationToken);
 
-    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        command.Connection = connection;
-        try
-        {
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            command.Connection = null;
-        }
-    }
+    public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) =>
+        GuardedExecution.RunAsync(source, Attach, command.ExecuteScalarAsync, cancellationToken);
 
-    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken)
-    {
-        var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            command.Connection = connection;
-            // The reader owns the connection: disposing it returns the connection to the pool.
-            return await command.ExecuteReaderAsync(behavior | CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
+        await GuardedExecution.ReadAsync(source, Attach,
+            async token => await command.ExecuteReaderAsync(behavior | CommandBehavior.CloseConnection, token).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
 
     protected override void Dispose(bool disposing)
     {
@@ -132,6 +99,8 @@ internal sealed class GuardedCommand : DbCommand
 
         base.Dispose(disposing);
     }
+
+    private void Attach(NpgsqlConnection? connection) => command.Connection = connection;
 
     private static NotSupportedException NotOnThisCommand(string what) => new(
         $"A Holdfast data source command opens a guarded connection of its own: it cannot be given {what}. " +
