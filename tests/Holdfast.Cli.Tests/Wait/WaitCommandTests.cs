@@ -95,7 +95,8 @@ public sealed class WaitCommandTests(PostgresFixture fixture)
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(run.Stdout);
         Assert.Equal(5, json.RootElement.GetProperty("attempts").GetInt32());
-        Assert.InRange(json.RootElement.GetProperty("elapsedMs").GetDouble(), 2_000, 3_000);
+        // The last attempt starts inside the budget and may finish a few milliseconds past it (seen: 3002 ms on CI).
+        Assert.InRange(json.RootElement.GetProperty("elapsedMs").GetDouble(), 2_000, 3_500);
     }
 
     private static Dictionary<string, string> Url(string url) => new() { ["DATABASE_URL"] = url };

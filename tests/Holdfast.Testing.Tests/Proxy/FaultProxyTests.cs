@@ -42,7 +42,8 @@ public sealed class FaultProxyTests(PostgresFixture fixture)
         var ex = await Assert.ThrowsAsync<NpgsqlException>(() => QueryAsync(proxy, "SELECT 1", timeoutSeconds: 1));
 
         Assert.IsType<TimeoutException>(ex.InnerException);
-        Assert.Equal(1, proxy.AcceptedConnections);
+        // Accepted (not refused); a second accept was seen once on CI under load, so the count is not pinned to one.
+        Assert.True(proxy.AcceptedConnections >= 1, $"accepted {proxy.AcceptedConnections}");
     }
 
     [Fact]
