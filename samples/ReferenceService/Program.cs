@@ -25,6 +25,7 @@ builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddHoldfastIn
 var app = builder.Build();
 app.UseExceptionHandler();
 app.MapHoldfastHealth();
+app.MapHoldfastDashboard();
 app.MapPrometheusScrapingEndpoint();
 app.MapAccounts();
 app.MapNotes();
@@ -43,7 +44,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 {
     foreach (var url in app.Urls)
     {
-        Console.WriteLine($"reference-service listening on {url} — try {url}/status, {url}/health, {url}/health/ready, {url}/metrics");
+        Console.WriteLine($"reference-service listening on {url} — try {url}/status, {url}/health, {url}/health/ready, {url}/metrics, and the dashboard at {url}/holdfast");
     }
 });
 

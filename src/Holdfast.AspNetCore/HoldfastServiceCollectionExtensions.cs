@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Holdfast;
 using Holdfast.AspNetCore;
+using Holdfast.AspNetCore.Dashboard;
 using Holdfast.AspNetCore.Health;
 using Holdfast.AspNetCore.Hosting;
 using Holdfast.AspNetCore.Http;
@@ -74,6 +75,7 @@ public static class HoldfastServiceCollectionExtensions
             sp,
             sp.GetRequiredService<HoldfastInstruments>()));
         services.TryAddSingleton(sp => new DatabaseProbe(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<IOptions<HoldfastOptions>>().Value.Health));
+        services.TryAddSingleton(sp => new ConnectivityRecorder(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<HoldfastStartupService>();
 
         services.AddHealthChecks()

@@ -44,8 +44,10 @@ internal sealed class DatabaseProbe : IAsyncDisposable
     public static string ApplicationName(HoldfastDataSource dataSource) =>
         new NpgsqlConnectionStringBuilder(dataSource.Inner.ConnectionString).ApplicationName + "-health";
 
-    /// <summary>The last completed probe, if any.</summary>
-    public DatabaseProbeResult? Last => current is { IsCompletedSuccessfully: true } task ? task.Result : null;
+    /// <summary>The last completed probe, if any (a new one may be in flight).</summary>
+    public DatabaseProbeResult? Last => Volatile.Read(ref last);
+
+    private DatabaseProbeResult? last;
 
     /// <summary>The shared probe: the one in flight, or a fresh enough result, or a new one.</summary>
     public Task<DatabaseProbeResult> ProbeAsync()
@@ -99,6 +101,7 @@ internal sealed class DatabaseProbe : IAsyncDisposable
         }
 
         Interlocked.Exchange(ref completedAt, time.GetTimestamp());
+        Volatile.Write(ref last, result);
         return result;
     }
 

@@ -20,6 +20,10 @@ internal static class MonitorCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var chart = new Option<string?>("--chart") { Description = "Write a latency chart to this SVG file (open it in a browser)." };
+        var html = new Option<string?>("--html")
+        {
+            Description = "Write the run as one static page with the service dashboard's charts (latency against the alert thresholds, failures by kind, breaker state); opens offline.",
+        };
         var command = new Command("monitor",
             "Take a timed connect + SELECT 1 sample every interval through a guarded connection (retries and the circuit breaker as in " +
             "a service; one untimed warm-up connect first, so the client's start-up cost is not in the first sample), show a live table (last, p50, p95, max, failures by kind, breaker state, active alerts) with the environment's " +
@@ -28,9 +32,10 @@ internal static class MonitorCommand
             "Examples:\n" +
             "  holdfast monitor --duration 10m --interval 5s\n" +
             "  holdfast monitor --duration 1h --interval 10s --csv connects.csv --json connects.json --chart connects.svg\n" +
+            "  holdfast monitor --duration 15m --interval 2s --html report.html\n" +
             "  holdfast monitor --duration 30s --interval 1s --json")
         {
-            duration, interval, csv, json, chart,
+            duration, interval, csv, json, chart, html,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,16 +46,23 @@ internal static class MonitorCommand
             MonitorFiles.CheckWritable(parse.GetValue(csv), "--csv");
             MonitorFiles.CheckWritable(parse.GetValue(json), "--json");
             MonitorFiles.CheckWritable(parse.GetValue(chart), "--chart");
+            MonitorFiles.CheckWritable(parse.GetValue(html), "--html");
             var every = parse.GetValue(interval) ?? TimeSpan.FromSeconds(5);
             var jsonResult = parse.GetResult(json);
             var jsonToStdout = jsonResult is not null && parse.GetValue(json) is null;
             await using var session = new MonitorSession(endpoint, timeouts, every, parse.GetValue(duration) ?? TimeSpan.FromMinutes(10), TimeProvider.System);
             var cancelled = await RunAsync(session, console, live: !jsonToStdout && console.Ansi.Profile.Capabilities.Interactive, quiet: jsonToStdout, cancellationToken);
-            var report = MonitorReport.From(session, TimeProvider.System.GetUtcNow(), cancelled);
+            var endedAt = TimeProvider.System.GetUtcNow();
+            var report = MonitorReport.From(session, endedAt, cancelled);
             await MonitorFiles.WriteAsync(parse.GetValue(csv), MonitorFiles.Csv(report.Samples));
             await MonitorFiles.WriteAsync(parse.GetValue(json), MonitorFiles.Json(report));
             await MonitorFiles.WriteAsync(parse.GetValue(chart),
                 SvgChart.Render(report.Samples, session.Rule, $"holdfast monitor — {endpoint} ({timeouts.Environment.ToName()})", session.StartedAt, session.Interval));
+            if (parse.GetValue(html) is { } page)
+            {
+                await MonitorFiles.WriteAsync(page, MonitorHtml.Render(session, endedAt));
+            }
+
             if (jsonToStdout)
             {
                 await console.Output.WriteLineAsync(MonitorFiles.Json(report));
@@ -58,7 +70,7 @@ internal static class MonitorCommand
             else
             {
                 MonitorConsoleView.Report(console.Ansi, report, session);
-                foreach (var (name, path) in new[] { ("csv", parse.GetValue(csv)), ("json", parse.GetValue(json)), ("chart", parse.GetValue(chart)) })
+                foreach (var (name, path) in new[] { ("csv", parse.GetValue(csv)), ("json", parse.GetValue(json)), ("chart", parse.GetValue(chart)), ("html", parse.GetValue(html)) })
                 {
                     if (path is not null)
                     {

@@ -32,6 +32,7 @@ internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
         Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
         CancellationToken cancellationToken = default)
     {
+        var timing = source.StartExternalOperation();
         try
         {
             return await base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken).ConfigureAwait(false);
@@ -40,11 +41,16 @@ internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
         {
             throw Surface(last);
         }
+        finally
+        {
+            source.ExternalOperationEnded(timing);
+        }
     }
 
     public override TResult Execute<TState, TResult>(TState state, Func<DbContext, TState, TResult> operation,
         Func<DbContext, TState, ExecutionResult<TResult>>? verifySucceeded)
     {
+        var timing = source.StartExternalOperation();
         try
         {
             return base.Execute(state, operation, verifySucceeded);
@@ -52,6 +58,10 @@ internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
         catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
         {
             throw Surface(last);
+        }
+        finally
+        {
+            source.ExternalOperationEnded(timing);
         }
     }
 

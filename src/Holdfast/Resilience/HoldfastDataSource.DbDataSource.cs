@@ -78,7 +78,29 @@ public sealed partial class HoldfastDataSource
         guard.TryEnterExternal(out var probe) ? new ExternalOpen(time.GetTimestamp(), probe) : throw guard.Refuse();
 
     /// <summary>How an open from <see cref="EnterExternalOpen"/> ended (null: it succeeded), for the circuit and the failure status.</summary>
-    internal void ExternalOpenEnded(ExternalOpen open, Exception? failure) => guard.OnExternalOutcome(failure, open.Started, open.Probe);
+    internal void ExternalOpenEnded(ExternalOpen open, Exception? failure)
+    {
+        guard.OnExternalOutcome(failure, open.Started, open.Probe);
+        if (instruments.OpenDuration.Enabled)
+        {
+            instruments.OpenDuration.Record(time.GetElapsedTime(open.Started).TotalSeconds, sourceTag);
+        }
+    }
+
+    /// <summary>
+    /// Starts timing an operation guarded outside <c>ExecuteAsync</c> (EF Core's execution strategy, retries included):
+    /// a timestamp for <see cref="ExternalOperationEnded"/>, or 0 when nothing listens to the operation duration.
+    /// </summary>
+    internal long StartExternalOperation() => instruments.OperationDuration.Enabled ? time.GetTimestamp() : 0;
+
+    /// <summary>Records the duration of an operation begun with <see cref="StartExternalOperation"/>.</summary>
+    internal void ExternalOperationEnded(long started)
+    {
+        if (started != 0)
+        {
+            instruments.OperationDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
+        }
+    }
 
     /// <summary>The exception a caller refused by the circuit gets (counted as a rejection).</summary>
     internal DatabaseUnavailableException Refuse() => guard.Refuse();

@@ -97,7 +97,10 @@ public sealed partial class HoldfastDataSource
         Func<ResilienceContext, TState, ValueTask<Outcome<T>>> attempt, CancellationToken cancellationToken,
         Task<NpgsqlConnection>? firstOpen = null, int firstOpenWaitStarts = 0)
     {
-        var timed = ReferenceEquals(operation, PipelineKeys.Open) && instruments.OpenDuration.Enabled;
+        var duration = ReferenceEquals(operation, PipelineKeys.Open) ? instruments.OpenDuration
+            : ReferenceEquals(operation, PipelineKeys.Execute) ? instruments.OperationDuration
+            : null;
+        var timed = duration is { Enabled: true };
         var started = timed ? time.GetTimestamp() : 0;
         var context = guard.Rent(operation, budget, cancellationToken, firstOpen, firstOpenWaitStarts);
         try
@@ -105,7 +108,7 @@ public sealed partial class HoldfastDataSource
             var outcome = await guard.Pipeline.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
             if (timed)
             {
-                instruments.OpenDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
+                duration!.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
             }
 
             if (outcome.Exception is not null)

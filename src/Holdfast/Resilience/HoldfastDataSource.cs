@@ -165,6 +165,12 @@ public sealed partial class HoldfastDataSource : DbDataSource
     /// <summary>Alerts currently above normal.</summary>
     public IReadOnlyList<HoldfastAlert> ActiveAlerts => alerts.Active;
 
+    /// <summary>The alert rules evaluated on each connect (the environment's connect-time rule unless set).</summary>
+    internal IReadOnlyList<AlertRule> AlertRules => alerts.Rules;
+
+    /// <summary>The instruments this source reports to.</summary>
+    internal HoldfastInstruments Instruments => instruments;
+
     /// <summary>Creates a guarded data source for an endpoint.</summary>
     /// <param name="endpoint">Where the database is.</param>
     /// <param name="options">How to guard it; defaults when null.</param>

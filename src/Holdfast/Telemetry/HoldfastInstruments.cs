@@ -44,6 +44,7 @@ public sealed class HoldfastInstruments : IDisposable
         this.ownsMeter = ownsMeter;
         ConnectDuration = meter.CreateHistogram<double>("holdfast.connection.connect.duration", "s", "Physical connect duration.");
         OpenDuration = meter.CreateHistogram<double>("holdfast.connection.open.duration", "s", "Guarded open duration, retries included.");
+        OperationDuration = meter.CreateHistogram<double>("holdfast.operation.duration", "s", "Guarded operation duration (ExecuteAsync, commands and batches), retries included.");
         Failures = meter.CreateCounter<long>("holdfast.connection.failures", "{failure}", "Failed attempts by kind.");
         Retries = meter.CreateCounter<long>("holdfast.connection.retries", "{retry}", "Retries by the kind that caused them.");
         Rejections = meter.CreateCounter<long>("holdfast.connection.rejections", "{call}", "Calls rejected at once by an open circuit.");
@@ -61,6 +62,8 @@ public sealed class HoldfastInstruments : IDisposable
     internal Histogram<double> ConnectDuration { get; }
 
     internal Histogram<double> OpenDuration { get; }
+
+    internal Histogram<double> OperationDuration { get; }
 
     internal Counter<long> Failures { get; }
 

@@ -1,0 +1,142 @@
+using System.Diagnostics.Metrics;
+using Holdfast.Telemetry;
+
+namespace Holdfast.AspNetCore.Dashboard;
+
+/// <summary>
+/// Keeps the dashboard's time series: the last hour by the second and the last day by the minute. It listens to the
+/// data source's own instruments (connect, open and operation durations, failures by kind, refusals) and samples the
+/// pool and the circuit every second. It starts when the dashboard is mapped, so an application without the dashboard
+/// pays nothing for it.
+/// </summary>
+internal sealed class ConnectivityRecorder : IDisposable
+{
+    private static readonly Dictionary<string, TimelineSeries> Durations = new(StringComparer.Ordinal)
+    {
+        ["holdfast.connection.connect.duration"] = TimelineSeries.Connect,
+        ["holdfast.connection.open.duration"] = TimelineSeries.Open,
+        ["holdfast.operation.duration"] = TimelineSeries.Operation,
+    };
+
+    private const string FailuresInstrument = "holdfast.connection.failures";
+    private const string RejectionsInstrument = "holdfast.connection.rejections";
+
+    private readonly HoldfastDataSource dataSource;
+    private readonly TimeProvider time;
+    private readonly Lock gate = new();
+    private MeterListener? listener;
+    private ITimer? sampler;
+
+    public ConnectivityRecorder(HoldfastDataSource dataSource, TimeProvider time)
+    {
+        this.dataSource = dataSource;
+        this.time = time;
+    }
+
+    /// <summary>The last hour, one point per second.</summary>
+    public TimelineRing Recent { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+
+    /// <summary>The last day, one point per minute.</summary>
+    public TimelineRing History { get; } = new(TimeSpan.FromMinutes(1), TimeSpan.FromHours(24));
+
+    /// <summary>Since when it records; null before <see cref="Start"/>.</summary>
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    /// <summary>Starts listening and sampling (once).</summary>
+    public void Start()
+    {
+        lock (gate)
+        {
+            if (listener is not null)
+            {
+                return;
+            }
+
+            StartedAt = time.GetUtcNow();
+            var meter = dataSource.Instruments.Meter;
+            listener = new MeterListener
+            {
+                InstrumentPublished = (instrument, subscribe) =>
+                {
+                    if (ReferenceEquals(instrument.Meter, meter) &&
+                        (Durations.ContainsKey(instrument.Name) || instrument.Name is FailuresInstrument or RejectionsInstrument))
+                    {
+                        subscribe.EnableMeasurementEvents(instrument, this);
+                    }
+                },
+            };
+            listener.SetMeasurementEventCallback<double>(OnDuration);
+            listener.SetMeasurementEventCallback<long>(OnCount);
+            listener.Start();
+            sampler = time.CreateTimer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>Samples the pool and the circuit now (the timer does it every second).</summary>
+    public void Sample()
+    {
+        var at = time.GetUtcNow();
+        var pool = dataSource.PoolUsage;
+        var circuit = dataSource.Status.State;
+        Recent.Sample(at, pool, circuit);
+        History.Sample(at, pool, circuit);
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            sampler?.Dispose();
+            listener?.Dispose();
+        }
+    }
+
+    private void OnDuration(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        if (!Ours(tags) || !Durations.TryGetValue(instrument.Name, out var series))
+        {
+            return;
+        }
+
+        var at = time.GetUtcNow();
+        var duration = TimeSpan.FromSeconds(seconds);
+        Recent.Record(series, at, duration);
+        History.Record(series, at, duration);
+    }
+
+    private void OnCount(Instrument instrument, long count, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        if (!Ours(tags))
+        {
+            return;
+        }
+
+        var at = time.GetUtcNow();
+        if (instrument.Name == RejectionsInstrument)
+        {
+            Recent.RecordRejected(at, (int)count);
+            History.RecordRejected(at, (int)count);
+            return;
+        }
+
+        var kind = Tag(tags, HoldfastInstruments.FailureKindTag) ?? "unknown";
+        Recent.RecordFailure(at, kind, (int)count);
+        History.RecordFailure(at, kind, (int)count);
+    }
+
+    private bool Ours(ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+        string.Equals(Tag(tags, HoldfastInstruments.DataSourceTag), dataSource.Name, StringComparison.Ordinal);
+
+    private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == name)
+            {
+                return tag.Value as string;
+            }
+        }
+
+        return null;
+    }
+}
