@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Holdfast.Telemetry;
+using Holdfast.Timeline;
 
 namespace Holdfast.AspNetCore.Dashboard;
 

@@ -1,6 +1,6 @@
 using Holdfast.AspNetCore.Health;
 using Holdfast.Startup;
-using Holdfast.Telemetry;
+using Holdfast.Timeline;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

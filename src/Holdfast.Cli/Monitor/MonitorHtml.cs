@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Holdfast.Configuration;
 using Holdfast.Telemetry;
+using Holdfast.Timeline;
 
 namespace Holdfast.Cli.Monitor;
 

@@ -1,4 +1,4 @@
-namespace Holdfast.Telemetry;
+namespace Holdfast.Timeline;
 
 /// <summary>
 /// Connectivity over time in fixed buckets (e.g. a second for the last hour, a minute for the last day): latency per

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Holdfast.Telemetry;
 
-namespace Holdfast.Telemetry;
+namespace Holdfast.Timeline;
 
 /// <summary>
 /// The document the dashboard page draws: the service's live <c>/holdfast/api/state</c>, or the data embedded in a

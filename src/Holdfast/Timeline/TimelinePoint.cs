@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Holdfast.Telemetry;
+namespace Holdfast.Timeline;
 
 /// <summary>
 /// One bucket of a <see cref="TimelineRing"/>, as the dashboard's JSON carries it: what happened in the
