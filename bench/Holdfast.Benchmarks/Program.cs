@@ -55,6 +55,22 @@ await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOpt
         results.Add(await Throughput.MeasureExecuteAsync($"select1-execute-c{concurrency}", concurrency, raw, guarded, settings));
     }
 
+    if (Selected("select1-execute-dashboard-c16"))
+    {
+        // The same as select1-execute-c16 with the dashboard mapped: its recorder hears every open and operation.
+        AnsiConsole.MarkupLine("[grey]select1-execute-dashboard-c16 ...[/]");
+        var dashboardBuilder = new HoldfastDataSourceBuilder(endpoint).UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Development)).Configure(o =>
+        {
+            o.Name = "bench-holdfast-dashboard";
+            o.Instruments = new Holdfast.Telemetry.HoldfastInstruments(new DashboardMeterFactory());
+        });
+        dashboardBuilder.Npgsql.ConnectionStringBuilder.MaxPoolSize = 20;
+        await using var dashboarded = dashboardBuilder.Build();
+        using var recorder = new Holdfast.AspNetCore.Dashboard.ConnectivityRecorder(dashboarded, TimeProvider.System);
+        recorder.Start();
+        results.Add(await Throughput.MeasureExecuteAsync("select1-execute-dashboard-c16", 16, raw, dashboarded, settings));
+    }
+
     if (Selected("auth-failure-detect"))
     {
         AnsiConsole.MarkupLine("[grey]auth-failure-detect ...[/]");
@@ -103,6 +119,13 @@ static IEnumerable<BenchResult> PooledOpen(BenchSettings settings)
     yield return BenchResult.Of("execute-overhead", raw.ResultStatistics!.Mean, execute.ResultStatistics!.Mean, "ns/call");
     yield return BenchResult.Of("execute-overhead-alloc", raw.GcStats.GetBytesAllocatedPerOperation(raw.BenchmarkCase) ?? 0,
         execute.GcStats.GetBytesAllocatedPerOperation(execute.BenchmarkCase) ?? 0, "bytes/call");
+    // With the dashboard mapped: its recorder hears every open and operation (a timestamp, a histogram record, a lock).
+    var openDashboard = Report(summary, nameof(PooledOpenBenchmarks.HoldfastOpenWithDashboard));
+    var executeDashboard = Report(summary, nameof(PooledOpenBenchmarks.HoldfastExecuteWithDashboard));
+    yield return BenchResult.Of("pooled-open-dashboard", raw.ResultStatistics!.Mean, openDashboard.ResultStatistics!.Mean, "ns/call");
+    yield return BenchResult.Of("execute-overhead-dashboard", raw.ResultStatistics!.Mean, executeDashboard.ResultStatistics!.Mean, "ns/call");
+    yield return BenchResult.Of("execute-overhead-dashboard-alloc", raw.GcStats.GetBytesAllocatedPerOperation(raw.BenchmarkCase) ?? 0,
+        executeDashboard.GcStats.GetBytesAllocatedPerOperation(executeDashboard.BenchmarkCase) ?? 0, "bytes/call");
 }
 
 static IConfig BdnConfig(BenchSettings settings)

@@ -69,7 +69,7 @@ internal sealed class ConnectivityRecorder : IDisposable
             listener.SetMeasurementEventCallback<double>(OnDuration);
             listener.SetMeasurementEventCallback<long>(OnCount);
             listener.Start();
-            sampler = time.CreateTimer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+            sampler = time.CreateTimer(_ => SampleOnTimer(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         }
     }
 
@@ -81,6 +81,18 @@ internal sealed class ConnectivityRecorder : IDisposable
         var circuit = dataSource.Status.State;
         Recent.Sample(at, pool, circuit);
         History.Sample(at, pool, circuit);
+    }
+
+    private void SampleOnTimer()
+    {
+        try
+        {
+            Sample();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The data source went first at shutdown: nothing left to sample.
+        }
     }
 
     public void Dispose()
