@@ -12,9 +12,14 @@ namespace ReferenceService.Tests;
 /// The dashboard in a real browser (the machine's Chromium, headless), on the reference service as a process whose
 /// database is behind a fault proxy, with a few callers keeping it busy: the same open page follows the outage and the
 /// heal without a reload, asks nothing of any other host, logs no error, and never shows the password.
+/// The class runs alone: the 3 s it has to show the outage is the page's refresh plus the circuit's reaction, not a
+/// queue behind two dozen callers hashing passwords in another test.
 /// </summary>
+[Collection(Alone)]
 public sealed class DashboardTests
 {
+    public const string Alone = "dashboard in a browser, alone";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard");
@@ -177,3 +182,7 @@ public sealed class DashboardTests
         }
     }, CancellationToken.None)));
 }
+
+/// <summary>The browser test runs with no other test class beside it.</summary>
+[CollectionDefinition(DashboardTests.Alone, DisableParallelization = true)]
+public sealed class DashboardBrowserCollection;

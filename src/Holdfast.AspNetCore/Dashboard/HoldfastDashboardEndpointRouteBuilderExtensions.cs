@@ -32,7 +32,8 @@ public static class HoldfastDashboardEndpointRouteBuilderExtensions
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
 
         endpoints.ServiceProvider.GetRequiredService<ConnectivityRecorder>().Start();
-        var group = endpoints.MapGroup(pattern);
+        var path = "/" + pattern.Trim('/');
+        var group = endpoints.MapGroup(path);
         group.AddEndpointFilter(static (context, next) =>
         {
             var headers = context.HttpContext.Response.Headers;
@@ -50,7 +51,7 @@ public static class HoldfastDashboardEndpointRouteBuilderExtensions
         }
 
         group.MapGet("", (HttpContext http) => Results.Content(
-                DashboardAssets.PageFor($"{http.Request.PathBase}{pattern}", options.RefreshInterval), "text/html; charset=utf-8"))
+                DashboardAssets.PageFor($"{http.Request.PathBase}{path}", options.RefreshInterval), "text/html; charset=utf-8"))
             .ExcludeFromDescription();
         group.MapGet("/dashboard.js", () => Results.Text(DashboardAssets.Script, "text/javascript; charset=utf-8")).ExcludeFromDescription();
         group.MapGet("/dashboard.css", () => Results.Text(DashboardAssets.Style, "text/css; charset=utf-8")).ExcludeFromDescription();
