@@ -76,6 +76,8 @@ public static class HoldfastServiceCollectionExtensions
             sp.GetRequiredService<HoldfastInstruments>()));
         services.TryAddSingleton(sp => new DatabaseProbe(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<IOptions<HoldfastOptions>>().Value.Health));
         services.TryAddSingleton(sp => new ConnectivityRecorder(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<DashboardRegistration>();
+        services.AddHostedService<DashboardRecordingService>();
         services.AddHostedService<HoldfastStartupService>();
 
         services.AddHealthChecks()

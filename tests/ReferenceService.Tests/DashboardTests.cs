@@ -150,11 +150,14 @@ public sealed class DashboardTests
 
     private static async Task AssertNoPasswordAsync(IPage page, ServiceProcess service, string password)
     {
-        Assert.DoesNotContain(password, await page.ContentAsync(), StringComparison.Ordinal);
+        var content = await page.ContentAsync();
+        Assert.DoesNotContain(password, content, StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(password), content, StringComparison.Ordinal);
         var json = await service.Http.GetStringAsync("/holdfast/api/state?history=1", Ct);
         using var parsed = JsonDocument.Parse(json);
         Assert.Contains("***", parsed.RootElement.GetProperty("endpoint").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(password, json, StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(password), json, StringComparison.Ordinal);
     }
 
     private static async Task<string> ScreenshotAsync(IPage page, string name)

@@ -89,9 +89,11 @@ internal sealed class ConnectivityRecorder : IDisposable
         {
             Sample();
         }
-        catch (ObjectDisposedException)
+#pragma warning disable CA1031 // An exception on a timer thread would end the process: a sample is not worth that.
+        catch (Exception)
+#pragma warning restore CA1031
         {
-            // The data source went first at shutdown: nothing left to sample.
+            // The data source went first at shutdown, or its pool could not be read this second: the next tick tries again.
         }
     }
 

@@ -16,15 +16,23 @@ internal static class DashboardState
         var dataSource = services.GetRequiredService<HoldfastDataSource>();
         var startup = services.GetRequiredService<StartupOrchestrator>();
         var recorder = services.GetRequiredService<ConnectivityRecorder>();
+        // Mapped after the host started (the hosted service had nothing to start then): from the first request on.
+        recorder.Start();
         var probe = services.GetRequiredService<DatabaseProbe>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        // Never waits on the database: the page must keep refreshing when it goes silent. Liveness and start-up are read
+        // at once; readiness comes from the last completed probe while a fresh one (shared, cached 1 s) runs behind.
+        _ = probe.ProbeAsync();
         var report = await services.GetRequiredService<HealthCheckService>()
-            .CheckHealthAsync(r => r.Tags.Contains(HoldfastHealthTags.All), context.RequestAborted).ConfigureAwait(false);
-        var health = HealthDocument.Create(report.Status.ToString(),
-            report.Entries.ToDictionary(e => e.Key, e => $"{e.Value.Status}: {e.Value.Description}"), startup, dataSource, probe.Last);
+            .CheckHealthAsync(r => r.Tags.Contains(HoldfastHealthTags.Live) || r.Tags.Contains(HoldfastHealthTags.Startup), context.RequestAborted).ConfigureAwait(false);
+        var ready = Readiness(startup.Report, dataSource.Status, probe.Last);
+        var checks = report.Entries.ToDictionary(e => e.Key, e => $"{e.Value.Status}: {e.Value.Description}");
+        checks["ready"] = $"{ready.Status}: {ready.Description}";
+        var status = ready.Status < report.Status ? ready.Status : report.Status;
+        var health = HealthDocument.Create(status.ToString(), checks, startup, dataSource, probe.Last);
 
         var since = ParseSince(context.Request.Query["since"]);
-        var withHistory = context.Request.Query.ContainsKey("history");
+        var withHistory = context.Request.Query["history"].ToString() is "1" or "true";
         var view = new ConnectivityView(
             Version: 1,
             Source: "service",
@@ -55,10 +63,16 @@ internal static class DashboardState
                 return new("Degraded", $"started without the database ({report.Bypass?.Rule}); recovering in the background");
         }
 
+        if (circuit.State == CircuitState.Isolated)
+        {
+            return new("Degraded", "the circuit was isolated by hand: calls are refused at once until it is closed by hand");
+        }
+
         if (circuit.IsOpen)
         {
             var next = circuit.NextProbeIn is { } wait ? $"; next probe in {wait.TotalSeconds:0.0} s" : "";
-            return new("Degraded", $"the circuit is {circuit.State}: calls are refused at once after {circuit.LastFailure?.Kind}{next}");
+            var after = circuit.LastFailure is { } failure ? $" after {failure.Kind}" : "";
+            return new("Degraded", $"the circuit is open: calls are refused at once{after}{next}");
         }
 
         if (circuit.State == CircuitState.HalfOpen)
@@ -70,6 +84,14 @@ internal static class DashboardState
             ? new("Degraded", $"the database does not answer the health probe: {probe.Failure?.Kind}")
             : new("Ready", probe is null ? "every start-up phase succeeded" : $"every start-up phase succeeded; the database answers in {probe.Latency.TotalMilliseconds:0.#} ms");
     }
+
+    /// <summary>What <c>/health/ready</c> would say, from the last completed probe instead of waiting for one.</summary>
+    private static HealthCheckResult Readiness(StartupReport report, CircuitStatus circuit, DatabaseProbeResult? probe) =>
+        report.Outcome != StartupOutcome.Ready ? HealthCheckResult.Unhealthy($"start-up is {report.Outcome.ToString().ToLowerInvariant()}")
+        : circuit.IsOpen ? HealthCheckResult.Unhealthy("the circuit is open")
+        : probe is null ? HealthCheckResult.Degraded("the database has not been probed yet")
+        : probe.Answers ? HealthCheckResult.Healthy($"the database answered in {probe.Latency.TotalMilliseconds:0.#} ms")
+        : HealthCheckResult.Unhealthy($"the database does not answer: {probe.Failure?.Kind}");
 
     private static DateTimeOffset? ParseSince(string? value) =>
         long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()

@@ -22,6 +22,7 @@ public static class HoldfastDashboardEndpointRouteBuilderExtensions
     /// <param name="configure">Sets the access policy and the refresh interval.</param>
     /// <returns>The group, to add conventions (e.g. <c>RequireHost</c>, or <c>RequireAuthorization</c>, which also lifts the local-only rule).</returns>
     /// <exception cref="ValidationException">An option is out of range.</exception>
+    /// <exception cref="InvalidOperationException"><c>AddHoldfast</c> was not called.</exception>
     public static RouteGroupBuilder MapHoldfastDashboard(this IEndpointRouteBuilder endpoints, string pattern = "/holdfast",
         Action<HoldfastDashboardOptions>? configure = null)
     {
@@ -31,7 +32,8 @@ public static class HoldfastDashboardEndpointRouteBuilderExtensions
         configure?.Invoke(options);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
 
-        endpoints.ServiceProvider.GetRequiredService<ConnectivityRecorder>().Start();
+        (endpoints.ServiceProvider.GetService<DashboardRegistration>()
+            ?? throw new InvalidOperationException("MapHoldfastDashboard needs Holdfast's services: call builder.Services.AddHoldfast(builder.Configuration) first.")).MarkMapped();
         var path = "/" + pattern.Trim('/');
         var group = endpoints.MapGroup(path);
         group.AddEndpointFilter(static (context, next) =>

@@ -37,7 +37,9 @@ internal sealed record HealthDocument(
                 report.Timeouts.ToDictionary(t => t.Kind.ToString(), t => new TimeoutValue(t.Value.TotalSeconds, t.Source)),
                 dataSource.ExplainTimeouts().ToDictionary(e => e.Kind.ToString(), e => new EffectiveTimeout(e.Final.TotalSeconds, e.Reason))),
             new CircuitSection(circuit.State.ToString(), circuit.ConsecutiveFailures, circuit.LastFailure?.Kind.ToString(),
-                circuit.LastFailure?.Message, circuit.LastFailure?.Diagnosis, circuit.LastFailureAt, circuit.NextProbeIn?.TotalSeconds),
+                circuit.LastFailure?.Message, circuit.LastFailure?.Diagnosis, circuit.LastFailureAt,
+                // Isolated by hand: no probe is coming (NextProbeIn is then the largest span there is).
+                circuit.NextProbeIn is { } next && next < TimeSpan.FromDays(1) ? next.TotalSeconds : null),
             new LatencySection(latency.Count, Ms(latency.Summary.P50), Ms(latency.Summary.P95), Ms(latency.Summary.P99), Ms(latency.Summary.Max)),
             dataSource.PoolUsage,
             probe is null ? null : new ProbeSection(probe.Answers, Math.Round(probe.Latency.TotalMilliseconds, 1), probe.CheckedAt, probe.Failure?.Kind.ToString()),

@@ -34,8 +34,11 @@ internal static class MonitorHtml
     /// <summary>The run as the dashboard's document: one point per sample interval, the environment's thresholds.</summary>
     public static ConnectivityView View(MonitorSession session, DateTimeOffset endedAt)
     {
-        var ring = new TimelineRing(session.Interval, session.Duration + (session.Interval * 2));
         var samples = session.Samples;
+        // The whole run, however long it overran its duration (a last sample may wait out a connect timeout).
+        var last = samples.Count > 0 ? samples[^1].At : endedAt;
+        var span = Max(session.Duration, Max(endedAt, last) - session.StartedAt) + (session.Interval * 2);
+        var ring = new TimelineRing(session.Interval, span);
         foreach (var sample in samples)
         {
             if (sample.Ok)
@@ -68,7 +71,7 @@ internal static class MonitorHtml
             Endpoint: session.Endpoint.ToString(),
             Verdict: Verdict(samples),
             Thresholds: ConnectivityView.ThresholdsOf([session.Rule]),
-            Recent: TimelineView.Of(ring, endedAt),
+            Recent: TimelineView.Of(ring, Max(endedAt, last)),
             History: null,
             Health: null);
     }
@@ -85,6 +88,8 @@ internal static class MonitorHtml
             var last => new("Degraded", $"{summary}; the last {(last.Outcome == SampleOutcome.Rejected ? "was refused by the open circuit" : $"failed: {last.FailureKind}")}"),
         };
     }
+
+    private static T Max<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) >= 0 ? a : b;
 
     private static string Hash(string inline) => "sha256-" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(inline)));
 

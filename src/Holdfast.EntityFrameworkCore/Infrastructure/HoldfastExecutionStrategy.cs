@@ -32,36 +32,53 @@ internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
         Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
         CancellationToken cancellationToken = default)
     {
-        var timing = source.StartExternalOperation();
+        // Timed once, by the outermost strategy (nested calls run inside it).
+        var timing = Current is null ? source.StartExternalOperation() : 0;
+        var refused = false;
         try
         {
             return await base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken).ConfigureAwait(false);
         }
         catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
         {
-            throw Surface(last);
+            var surfaced = Surface(last);
+            refused = surfaced is DatabaseUnavailableException;
+            throw surfaced;
+        }
+        catch (DatabaseUnavailableException)
+        {
+            refused = true;
+            throw;
         }
         finally
         {
-            source.ExternalOperationEnded(timing);
+            source.ExternalOperationEnded(timing, refused);
         }
     }
 
     public override TResult Execute<TState, TResult>(TState state, Func<DbContext, TState, TResult> operation,
         Func<DbContext, TState, ExecutionResult<TResult>>? verifySucceeded)
     {
-        var timing = source.StartExternalOperation();
+        var timing = Current is null ? source.StartExternalOperation() : 0;
+        var refused = false;
         try
         {
             return base.Execute(state, operation, verifySucceeded);
         }
         catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
         {
-            throw Surface(last);
+            var surfaced = Surface(last);
+            refused = surfaced is DatabaseUnavailableException;
+            throw surfaced;
+        }
+        catch (DatabaseUnavailableException)
+        {
+            refused = true;
+            throw;
         }
         finally
         {
-            source.ExternalOperationEnded(timing);
+            source.ExternalOperationEnded(timing, refused);
         }
     }
 

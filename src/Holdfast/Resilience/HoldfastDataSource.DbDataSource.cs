@@ -93,10 +93,13 @@ public sealed partial class HoldfastDataSource
     /// </summary>
     internal long StartExternalOperation() => instruments.OperationDuration.Enabled ? time.GetTimestamp() : 0;
 
-    /// <summary>Records the duration of an operation begun with <see cref="StartExternalOperation"/>.</summary>
-    internal void ExternalOperationEnded(long started)
+    /// <summary>
+    /// Records the duration of an operation begun with <see cref="StartExternalOperation"/>; one refused at once by the
+    /// open circuit is not an operation (as in <c>ExecuteAsync</c>), or an outage would look fast.
+    /// </summary>
+    internal void ExternalOperationEnded(long started, bool refused = false)
     {
-        if (started != 0)
+        if (started != 0 && !refused)
         {
             instruments.OperationDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
         }

@@ -8,6 +8,7 @@ namespace Holdfast.Telemetry;
 /// <list type="bullet">
 /// <item><c>holdfast.connection.connect.duration</c> (s): physical connects, as Npgsql times them.</item>
 /// <item><c>holdfast.connection.open.duration</c> (s): guarded opens as the caller waits for them, retries included.</item>
+/// <item><c>holdfast.operation.duration</c> (s): guarded operations (<c>ExecuteAsync</c>, EF Core operations), retries included; calls refused by the open circuit are not timed.</item>
 /// <item><c>holdfast.connection.failures</c>: failed attempts, by <c>holdfast.failure.kind</c>.</item>
 /// <item><c>holdfast.connection.retries</c>: retries, by the kind that caused them.</item>
 /// <item><c>holdfast.connection.rejections</c>: calls refused at once because the circuit is open.</item>
@@ -44,7 +45,7 @@ public sealed class HoldfastInstruments : IDisposable
         this.ownsMeter = ownsMeter;
         ConnectDuration = meter.CreateHistogram<double>("holdfast.connection.connect.duration", "s", "Physical connect duration.");
         OpenDuration = meter.CreateHistogram<double>("holdfast.connection.open.duration", "s", "Guarded open duration, retries included.");
-        OperationDuration = meter.CreateHistogram<double>("holdfast.operation.duration", "s", "Guarded operation duration (ExecuteAsync, commands and batches), retries included.");
+        OperationDuration = meter.CreateHistogram<double>("holdfast.operation.duration", "s", "Guarded operation duration (ExecuteAsync and EF Core operations), retries included.");
         Failures = meter.CreateCounter<long>("holdfast.connection.failures", "{failure}", "Failed attempts by kind.");
         Retries = meter.CreateCounter<long>("holdfast.connection.retries", "{retry}", "Retries by the kind that caused them.");
         Rejections = meter.CreateCounter<long>("holdfast.connection.rejections", "{call}", "Calls rejected at once by an open circuit.");

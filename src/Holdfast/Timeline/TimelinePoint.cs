@@ -9,7 +9,7 @@ namespace Holdfast.Timeline;
 /// <param name="At">The bucket's start.</param>
 /// <param name="Connect">Physical connects.</param>
 /// <param name="Open">Guarded opens: what a caller waited for a connection, retries included.</param>
-/// <param name="Operation">Guarded operations (ExecuteAsync, commands, batches; a monitor's query), retries included.</param>
+/// <param name="Operation">Guarded operations (ExecuteAsync, EF Core operations; a monitor's query), retries included.</param>
 /// <param name="Failures">Failed attempts by kind (the metric tag, e.g. <c>refused</c>).</param>
 /// <param name="Rejected">Calls refused at once by an open circuit.</param>
 /// <param name="Pool">The pool at its busiest moment in the bucket.</param>

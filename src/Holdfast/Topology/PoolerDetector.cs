@@ -1,4 +1,5 @@
 using System.Globalization;
+using Holdfast.Configuration;
 using Npgsql;
 
 namespace Holdfast.Topology;
@@ -60,7 +61,8 @@ internal static class PoolerDetector
                        $"{serverPid.ToString(CultureInfo.InvariantCulture)}: a pooler hands out keys of its own";
         var (name, version, identity) = await IdentifyAsync(settings, configure, deadline.Token).ConfigureAwait(false);
         var (mode, modeEvidence) = await ProbeModeAsync(first, looks, deadline.Token).ConfigureAwait(false);
-        return new PoolerInfo(present: true, name, version, mode, $"{presence}; {identity}; {modeEvidence}");
+        // The evidence may quote a server or driver message: never with the password in it.
+        return new PoolerInfo(present: true, name, version, mode, SecretRedactor.Redact($"{presence}; {identity}; {modeEvidence}", settings.Password ?? ""));
     }
 
     /// <summary>An unpooled source for the looks: the application's builder settings, then the probe's own.</summary>

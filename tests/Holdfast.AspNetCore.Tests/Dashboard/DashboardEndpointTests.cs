@@ -68,7 +68,7 @@ public sealed class DashboardEndpointTests(PostgresFixture fixture)
             Assert.Contains(points, p => p.TryGetProperty("pool", out _) && p.GetProperty("circuit").GetString() == "Closed");
             Assert.Equal(["configuration", "database", "health"],
                 root.GetProperty("health").GetProperty("startup").GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
-            Assert.DoesNotContain(postgres.Password, root.GetRawText(), StringComparison.Ordinal);
+            AssertNoPassword(root.GetRawText());
 
             // Asked from its newest point on, the state carries that point again (completed) and nothing older.
             var newest = points.Max(p => p.GetProperty("at").GetDateTimeOffset());
@@ -88,13 +88,14 @@ public sealed class DashboardEndpointTests(PostgresFixture fixture)
         {
             var root = state.RootElement;
             Assert.Equal("Degraded", root.GetProperty("verdict").GetProperty("state").GetString());
-            Assert.Contains("Open", root.GetProperty("verdict").GetProperty("summary").GetString(), StringComparison.Ordinal);
+            Assert.Contains("circuit is open", root.GetProperty("verdict").GetProperty("summary").GetString(), StringComparison.Ordinal);
             var points = root.GetProperty("recent").GetProperty("points").EnumerateArray().ToList();
             // Five connection-level failures in a row open the circuit (a reset among them when the proxy cut the pooled connection).
             var failures = points.Where(p => p.TryGetProperty("failures", out _)).SelectMany(p => p.GetProperty("failures").EnumerateObject()).ToList();
             Assert.True(failures.Sum(f => f.Value.GetInt32()) >= 5, root.GetProperty("recent").GetRawText());
             Assert.Contains(failures, f => f.Name == "refused");
             Assert.True(points.Sum(p => p.TryGetProperty("rejected", out var r) ? r.GetInt32() : 0) >= 1, root.GetProperty("recent").GetRawText());
+            AssertNoPassword(root.GetRawText());
         }
     }
 
@@ -111,6 +112,43 @@ public sealed class DashboardEndpointTests(PostgresFixture fixture)
         Assert.Contains("AuthorizationPolicy", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         using var local = await http.GetAsync("/holdfast/api/state", Ct);
         Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+    }
+
+    [Fact]
+    public async Task TrustedForwardedHeaders_ClaimingLoopback_DoNotMakeARemoteCallerLocal()
+    {
+        // ASPNETCORE_FORWARDEDHEADERS_ENABLED=true trusts every sender: X-Forwarded-For 127.0.0.1 becomes the caller's address.
+        await using var app = await StartAsync(postgres.DatabaseUrl, app =>
+        {
+            var options = new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor };
+            options.KnownIPNetworks.Clear();
+            options.KnownProxies.Clear();
+            app.UseForwardedHeaders(options);
+            app.MapHoldfastDashboard();
+        });
+        using var http = Client(app);
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/holdfast/api/state") { Headers = { { "X-Forwarded-For", "127.0.0.1" } } };
+
+        using var refused = await http.SendAsync(spoofed, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task APolicyUnderAllowAnonymous_DoesNotOpenTheDashboardToEveryone()
+    {
+        await using var app = await StartAsync(postgres.DatabaseUrl, app => app.MapGroup("").AllowAnonymous().MapHoldfastDashboard(configure: o => o.AuthorizationPolicy = "operators"),
+            services =>
+            {
+                services.AddAuthentication("token").AddScheme<AuthenticationSchemeOptions, TokenHandler>("token", null);
+                services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireClaim("role", "operator")));
+            });
+        using var http = Client(app);
+        using var remote = new HttpRequestMessage(HttpMethod.Get, "/holdfast/api/state") { Headers = { { "X-Forwarded-For", "203.0.113.7" } } };
+
+        using var answer = await http.SendAsync(remote, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, answer.StatusCode);
     }
 
     [Fact]
@@ -144,6 +182,12 @@ public sealed class DashboardEndpointTests(PostgresFixture fixture)
         await using var app = await StartAsync(postgres.DatabaseUrl, _ => { });
         var error = Assert.Throws<ValidationException>(() => app.MapHoldfastDashboard(configure: o => o.RefreshInterval = TimeSpan.FromMilliseconds(100)));
         Assert.Contains("RefreshInterval", error.Message, StringComparison.Ordinal);
+    }
+
+    private void AssertNoPassword(string text)
+    {
+        Assert.DoesNotContain(postgres.Password, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(postgres.Password), text, StringComparison.Ordinal);
     }
 
     private static async Task<WebApplication> StartAsync(string url, Action<WebApplication> map, Action<IServiceCollection>? services = null)

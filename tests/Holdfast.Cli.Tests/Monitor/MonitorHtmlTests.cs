@@ -20,13 +20,18 @@ public sealed partial class MonitorHtmlTests(PostgresFixture fixture)
         using var directory = new TempDirectory();
         var url = postgres.DatabaseUrlVia(proxy.Port);
 
-        // Answering for the first half of the run, refusing for the second.
+        // Answering for the first samples, then refusing: each sample is a new connection through the proxy, so the switch
+        // comes after the warm-up and two samples, however long the tool took to start.
         var refuse = Task.Run(async () =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+            while (proxy.AcceptedConnections < 3)
+            {
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+
             proxy.Refuse();
         }, TestContext.Current.CancellationToken);
-        var run = await CliProcess.RunAsync(["monitor", "--duration", "5s", "--interval", "500ms", "--html", "report.html"],
+        var run = await CliProcess.RunAsync(["monitor", "--duration", "6s", "--interval", "500ms", "--html", "report.html"],
             new Dictionary<string, string> { ["DATABASE_URL"] = url, ["HOLDFAST_ENVIRONMENT"] = "development" }, workingDirectory: directory.Path);
         await refuse;
 
@@ -35,6 +40,7 @@ public sealed partial class MonitorHtmlTests(PostgresFixture fixture)
         Assert.Contains("html: " + path, run.Stdout, StringComparison.Ordinal);
         var html = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
         Assert.DoesNotContain(postgres.Password, html, StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(postgres.Password), html, StringComparison.Ordinal);
 
         // The page allows its own inline style and script by hash, and nothing else.
         var policy = Policy().Match(html).Groups[1].Value;

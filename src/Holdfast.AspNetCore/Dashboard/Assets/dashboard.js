@@ -105,7 +105,11 @@
     var last = lastRecentAt();
     if (last !== null) { query.push('since=' + last); }
     if (!state.history.length || Date.now() - state.historyAt > 60000) { query.push('history=1'); }
-    fetch(api + (query.length ? '?' + query.join('&') : ''), { cache: 'no-store', credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    // A service that stops answering must show as stale, not as its last good state: give each request a deadline.
+    var every = parseInt(document.body.getAttribute('data-refresh-ms') || '1000', 10);
+    var abort = typeof AbortController === 'function' ? new AbortController() : null;
+    var deadline = abort ? setTimeout(function () { abort.abort(); }, Math.max(3000, every * 3)) : null;
+    fetch(api + (query.length ? '?' + query.join('&') : ''), { cache: 'no-store', credentials: 'same-origin', headers: { Accept: 'application/json' }, signal: abort ? abort.signal : undefined })
       .then(function (response) {
         if (!response.ok) {
           return response.text().then(function (text) { throw new Error('the service answered ' + response.status + (text ? ': ' + text.slice(0, 300) : '')); });
@@ -121,9 +125,10 @@
       })
       .catch(function (error) {
         state.failing = true;
-        banner('No fresh state since ' + (state.fetchedAt ? clock(state.fetchedAt) : 'the page opened') + ': ' + error.message + '. Retrying.');
+        var why = error && error.name === 'AbortError' ? 'the service did not answer within ' + Math.max(3, every * 3 / 1000) + ' s' : error.message;
+        banner('Stale: no fresh state since ' + (state.fetchedAt ? clock(state.fetchedAt) : 'the page opened') + ' (' + why + '). Retrying.');
       })
-      .then(schedule);
+      .then(function () { if (deadline !== null) { clearTimeout(deadline); } schedule(); });
   }
 
   function banner(text) {
@@ -155,8 +160,8 @@
     var circuit = health ? health.circuit : lastCircuit();
     if (circuit) {
       setText('circuit-state', circuit.state, stateClass(circuit.state));
-      state.nextProbeAt = circuit.nextProbeInSeconds !== undefined && circuit.nextProbeInSeconds !== null
-        ? Date.now() + circuit.nextProbeInSeconds * 1000 : null;
+      var wait = circuit.nextProbeInSeconds;
+      state.nextProbeAt = typeof wait === 'number' && isFinite(wait) && wait < 86400 ? Date.now() + wait * 1000 : null;
       state.circuitText = circuit.consecutiveFailures !== undefined
         ? circuit.consecutiveFailures + ' failures in a row' + (circuit.lastFailureKind ? '; last: ' + circuit.lastFailureKind : '')
         : '';
@@ -168,8 +173,14 @@
       setText('database-detail', (db.answers ? 'probe answered in ' + ms(db.latencyMs) : 'probe failed: ' + (db.failureKind || 'unknown')) + ' at ' + clock(Date.parse(db.checkedAt)));
     } else if (!health) {
       var last = lastOk();
-      setText('database-state', last ? 'answered' : 'no answer', last ? 'state-ok' : 'state-bad');
-      setText('database-detail', last ? 'last answer at ' + clock(last) : 'no sample answered');
+      var failing = firstFailureAfter(last);
+      if (failing !== null) {
+        setText('database-state', 'not answering', 'state-bad');
+        setText('database-detail', 'failing since ' + clock(failing) + (last ? '; last answer at ' + clock(last) : '; no sample answered'));
+      } else {
+        setText('database-state', last ? 'answering' : 'no answer', last ? 'state-ok' : 'state-bad');
+        setText('database-detail', last ? 'last answer at ' + clock(last) : 'no sample answered');
+      }
     } else {
       setText('database-state', 'not probed yet', 'state-warn');
       setText('database-detail', 'the health probe has not run');
@@ -209,6 +220,18 @@
     var points = pointsInView();
     for (var i = points.length - 1; i >= 0; i--) { if (points[i].operation || points[i].connect) { return Date.parse(points[i].at); } }
     return null;
+  }
+
+  // The first failed or refused point after the last answer (null when the last point answered).
+  function firstFailureAfter(lastAnswer) {
+    var points = pointsInView();
+    var first = null;
+    for (var i = points.length - 1; i >= 0; i--) {
+      var t = Date.parse(points[i].at);
+      if (lastAnswer !== null && t <= lastAnswer) { break; }
+      if (points[i].failures || points[i].rejected) { first = t; }
+    }
+    return first;
   }
 
   // The points of the selected range: the minute history for 24 h, the detailed series otherwise.
@@ -273,16 +296,26 @@
     return values.length;
   }
 
+  // One rectangle per run of consecutive points in the same non-closed state (an hour's outage is one, not 3,600).
   function shadeCircuit(svgNode, points, x, box, resolution) {
+    var run = null;
+    function flush() {
+      if (!run) { return; }
+      svgNode.appendChild(sv('rect', {
+        x: x(run.from).toFixed(1), y: box.top, width: Math.max(1, x(run.to) - x(run.from)).toFixed(1), height: box.bottom - box.top,
+        class: run.kind === 'HalfOpen' ? 'shade-halfopen' : 'shade-open',
+      }));
+      run = null;
+    }
     points.forEach(function (p) {
-      if (p.circuit === 'Open' || p.circuit === 'Isolated' || p.circuit === 'HalfOpen') {
-        var t = Date.parse(p.at);
-        svgNode.appendChild(sv('rect', {
-          x: x(t).toFixed(1), y: box.top, width: Math.max(1, x(t + resolution) - x(t)).toFixed(1), height: box.bottom - box.top,
-          class: p.circuit === 'HalfOpen' ? 'shade-halfopen' : 'shade-open',
-        }));
-      }
+      var t = Date.parse(p.at);
+      var kind = p.circuit === 'Isolated' ? 'Open' : p.circuit;
+      if (kind !== 'Open' && kind !== 'HalfOpen') { flush(); return; }
+      if (run && run.kind === kind && t <= run.to + resolution / 2) { run.to = t + resolution; return; }
+      flush();
+      run = { kind: kind, from: t, to: t + resolution };
     });
+    flush();
   }
 
   function renderLatency(doc) {
@@ -297,9 +330,11 @@
     var thresholds = doc.thresholds || [];
     var top = Math.max.apply(null, all.concat([1]));
     thresholds.forEach(function (t) { top = Math.max(top, t.criticalMs); });
-    var lo = Math.log10(Math.max(0.05, Math.min.apply(null, all.concat([1])) / 2));
+    // Log scale from just under the fastest sample (a pooled open takes microseconds) to above the critical threshold.
+    var lo = Math.floor(Math.log10(Math.max(0.001, Math.min.apply(null, all.concat([1])) / 2)));
     var hi = Math.log10(top * 1.6);
-    var y = function (v) { return box.bottom - 12 - (Math.log10(Math.max(v, 0.01)) - lo) / (hi - lo) * (box.bottom - 12 - box.top); };
+    var floor = Math.pow(10, lo);
+    var y = function (v) { return box.bottom - 12 - (Math.log10(Math.max(v, floor)) - lo) / (hi - lo) * (box.bottom - 12 - box.top); };
     var x = timeAxis(svgNode, box, domain);
     for (var p = Math.ceil(lo); p <= Math.floor(hi); p++) {
       var v = Math.pow(10, p);
