@@ -89,6 +89,7 @@ public sealed class DashboardTests
         await Assertions.Expect(page.Locator("#circuit-state")).ToHaveTextAsync("Open", new() { Timeout = 3_000 });
         await Assertions.Expect(page.Locator("#service-state")).ToHaveTextAsync("Degraded", new() { Timeout = Math.Max(100, 3_000 - (float)refusedAt.Elapsed.TotalMilliseconds) });
         var shownOpenAfter = refusedAt.Elapsed;
+        await Assertions.Expect(page.Locator("#database-state")).ToHaveTextAsync("not answering", new() { Timeout = 3_000 });
         await page.WaitForFunctionAsync("() => +document.getElementById('latency-chart').getAttribute('data-failures') > 0", null, new() { Timeout = 5_000 });
         var outage = await ScreenshotAsync(page, "2-outage.png");
         await AssertNoPasswordAsync(page, service, postgres.Password);
@@ -97,6 +98,7 @@ public sealed class DashboardTests
         var healedAt = Stopwatch.StartNew();
         await Assertions.Expect(page.Locator("#circuit-state")).ToHaveTextAsync("Closed", new() { Timeout = 10_000 });
         await Assertions.Expect(page.Locator("#service-state")).ToHaveTextAsync("Ready", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#database-state")).ToHaveTextAsync("answering", new() { Timeout = 10_000 });
         var shownClosedAfter = healedAt.Elapsed;
         var recovered = await ScreenshotAsync(page, "3-recovered.png");
         await AssertNoPasswordAsync(page, service, postgres.Password);

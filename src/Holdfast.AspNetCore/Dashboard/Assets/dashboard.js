@@ -168,7 +168,15 @@
       tick();
     }
     var db = health ? health.database : null;
-    if (db) {
+    // The probe is refreshed behind each request: with the circuit open, calls that failed after the last probe answered
+    // say more than that probe.
+    var failedSince = circuit && circuit.state !== 'Closed' && circuit.lastFailureAt && (!db || Date.parse(circuit.lastFailureAt) > Date.parse(db.checkedAt))
+      ? Date.parse(circuit.lastFailureAt) : null;
+    if (failedSince !== null) {
+      setText('database-state', 'not answering', 'state-bad');
+      setText('database-detail', 'calls failing (' + (circuit.lastFailureKind || 'unknown') + ') at ' + clock(failedSince) +
+        (db ? '; the last probe ' + (db.answers ? 'answered' : 'failed') + ' at ' + clock(Date.parse(db.checkedAt)) : ''));
+    } else if (db) {
       setText('database-state', db.answers ? 'answering' : 'not answering', db.answers ? 'state-ok' : 'state-bad');
       setText('database-detail', (db.answers ? 'probe answered in ' + ms(db.latencyMs) : 'probe failed: ' + (db.failureKind || 'unknown')) + ' at ' + clock(Date.parse(db.checkedAt)));
     } else if (!health) {
