@@ -138,11 +138,7 @@ public sealed class DashboardEndpointTests(PostgresFixture fixture)
     public async Task APolicyUnderAllowAnonymous_DoesNotOpenTheDashboardToEveryone()
     {
         await using var app = await StartAsync(postgres.DatabaseUrl, app => app.MapGroup("").AllowAnonymous().MapHoldfastDashboard(configure: o => o.AuthorizationPolicy = "operators"),
-            services =>
-            {
-                services.AddAuthentication("token").AddScheme<AuthenticationSchemeOptions, TokenHandler>("token", null);
-                services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireClaim("role", "operator")));
-            });
+            OperatorsPolicy);
         using var http = Client(app);
         using var remote = new HttpRequestMessage(HttpMethod.Get, "/holdfast/api/state") { Headers = { { "X-Forwarded-For", "203.0.113.7" } } };
 
@@ -155,11 +151,7 @@ public sealed class DashboardEndpointTests(PostgresFixture fixture)
     public async Task WithAPolicy_ThePolicyDecides_LocalOrNot()
     {
         await using var app = await StartAsync(postgres.DatabaseUrl, app => app.MapHoldfastDashboard("/ops/db", o => o.AuthorizationPolicy = "operators"),
-            services =>
-            {
-                services.AddAuthentication("token").AddScheme<AuthenticationSchemeOptions, TokenHandler>("token", null);
-                services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireClaim("role", "operator")));
-            });
+            OperatorsPolicy);
         using var http = Client(app);
 
         using (var anonymous = await http.GetAsync("/ops/db", Ct))
@@ -182,6 +174,13 @@ public sealed class DashboardEndpointTests(PostgresFixture fixture)
         await using var app = await StartAsync(postgres.DatabaseUrl, _ => { });
         var error = Assert.Throws<ValidationException>(() => app.MapHoldfastDashboard(configure: o => o.RefreshInterval = TimeSpan.FromMilliseconds(100)));
         Assert.Contains("RefreshInterval", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A policy "operators" that admits a request with "Authorization: Token operator".</summary>
+    private static void OperatorsPolicy(IServiceCollection services)
+    {
+        services.AddAuthentication("token").AddScheme<AuthenticationSchemeOptions, TokenHandler>("token", null);
+        services.AddAuthorization(o => o.AddPolicy("operators", p => p.RequireClaim("role", "operator")));
     }
 
     private void AssertNoPassword(string text)
