@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Holdfast.EntityFrameworkCore.Tests.Support;
 using Holdfast.Testing;
 using Holdfast.Timeouts;
@@ -102,6 +103,54 @@ public sealed class ExecutionStrategyTests(PostgresFixture fixture)
         Assert.Equal(1, counters.Commands);   // nothing reached the server while the circuit was open
         await source.CloseCircuitAsync();
         Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").SingleAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Operations_AreTimedOnceByTheOutermostStrategy_AndNotWhenTheCircuitRefusesThem()
+    {
+        await using var source = Source(postgres.DatabaseUrl, "ef-timed");
+        var timed = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "holdfast.operation.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "holdfast.data_source" && Equals(tag.Value, source.Name))
+                {
+                    Interlocked.Increment(ref timed);
+                }
+            }
+        });
+        listener.Start();
+        await using var db = Context(source, new Counters());
+
+        Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").SingleAsync(Ct));
+        Assert.Equal(1, Volatile.Read(ref timed));
+        // A unit of work with two queries inside the application's own strategy call: one operation.
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").SingleAsync(Ct);
+            await db.Database.SqlQueryRaw<int>("SELECT 2 AS \"Value\"").SingleAsync(Ct);
+        });
+        Assert.Equal(2, Volatile.Read(ref timed));
+
+        // Refused at once by the open circuit: not operations (an outage must not look fast).
+        await source.IsolateCircuitAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<DatabaseUnavailableException>(() => db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").SingleAsync(Ct));
+        }
+
+        Assert.Equal(2, Volatile.Read(ref timed));
     }
 
     [Fact]

@@ -32,54 +32,59 @@ internal sealed class HoldfastExecutionStrategy : ExecutionStrategy
         Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
         CancellationToken cancellationToken = default)
     {
-        // Timed once, by the outermost strategy (nested calls run inside it).
-        var timing = Current is null ? source.StartExternalOperation() : 0;
-        var refused = false;
+        var timing = StartTiming();
         try
         {
-            return await base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken).ConfigureAwait(false);
+            var result = await base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken).ConfigureAwait(false);
+            source.ExternalOperationEnded(timing);
+            return result;
         }
-        catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
+        catch (Exception exception)
         {
-            var surfaced = Surface(last);
-            refused = surfaced is DatabaseUnavailableException;
+            var surfaced = Failed(exception, timing);
+            if (ReferenceEquals(surfaced, exception))
+            {
+                throw;
+            }
+
             throw surfaced;
-        }
-        catch (DatabaseUnavailableException)
-        {
-            refused = true;
-            throw;
-        }
-        finally
-        {
-            source.ExternalOperationEnded(timing, refused);
         }
     }
 
     public override TResult Execute<TState, TResult>(TState state, Func<DbContext, TState, TResult> operation,
         Func<DbContext, TState, ExecutionResult<TResult>>? verifySucceeded)
     {
-        var timing = Current is null ? source.StartExternalOperation() : 0;
-        var refused = false;
+        var timing = StartTiming();
         try
         {
-            return base.Execute(state, operation, verifySucceeded);
+            var result = base.Execute(state, operation, verifySucceeded);
+            source.ExternalOperationEnded(timing);
+            return result;
         }
-        catch (RetryLimitExceededException exceeded) when (exceeded.InnerException is { } last)
+        catch (Exception exception)
         {
-            var surfaced = Surface(last);
-            refused = surfaced is DatabaseUnavailableException;
+            var surfaced = Failed(exception, timing);
+            if (ReferenceEquals(surfaced, exception))
+            {
+                throw;
+            }
+
             throw surfaced;
         }
-        catch (DatabaseUnavailableException)
-        {
-            refused = true;
-            throw;
-        }
-        finally
-        {
-            source.ExternalOperationEnded(timing, refused);
-        }
+    }
+
+    /// <summary>Operations are timed once, by the outermost strategy (nested calls run inside it).</summary>
+    private long StartTiming() => Current is null ? source.StartExternalOperation() : 0;
+
+    /// <summary>
+    /// What the caller gets for <paramref name="exception"/> (the last failure, surfaced, when EF's retries ran out), and
+    /// the operation's time recorded unless the open circuit refused it.
+    /// </summary>
+    private Exception Failed(Exception exception, long timing)
+    {
+        var surfaced = exception is RetryLimitExceededException { InnerException: { } last } ? Surface(last) : exception;
+        source.ExternalOperationEnded(timing, refused: surfaced is DatabaseUnavailableException);
+        return surfaced;
     }
 
     protected override void OnFirstExecution()
