@@ -7,8 +7,8 @@ namespace Holdfast.AspNetCore.Dashboard;
 /// <summary>
 /// Keeps the dashboard's time series: the last hour by the second and the last day by the minute. It listens to the
 /// data source's own instruments (connect, open and operation durations, failures by kind, refusals) and samples the
-/// pool and the circuit every second. It starts when the dashboard is mapped, so an application without the dashboard
-/// pays nothing for it.
+/// pool and the circuit every second. It runs only when the dashboard is mapped (started with the host), so an
+/// application without the dashboard pays nothing for it.
 /// </summary>
 internal sealed class ConnectivityRecorder : IDisposable
 {
@@ -40,9 +40,6 @@ internal sealed class ConnectivityRecorder : IDisposable
     /// <summary>The last day, one point per minute.</summary>
     public TimelineRing History { get; } = new(TimeSpan.FromMinutes(1), TimeSpan.FromHours(24));
 
-    /// <summary>Since when it records; null before <see cref="Start"/>.</summary>
-    public DateTimeOffset? StartedAt { get; private set; }
-
     /// <summary>Starts listening and sampling (once).</summary>
     public void Start()
     {
@@ -53,7 +50,6 @@ internal sealed class ConnectivityRecorder : IDisposable
                 return;
             }
 
-            StartedAt = time.GetUtcNow();
             var meter = dataSource.Instruments.Meter;
             listener = new MeterListener
             {

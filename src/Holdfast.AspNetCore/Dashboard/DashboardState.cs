@@ -25,7 +25,7 @@ internal static class DashboardState
         _ = probe.ProbeAsync();
         var report = await services.GetRequiredService<HealthCheckService>()
             .CheckHealthAsync(r => r.Tags.Contains(HoldfastHealthTags.Live) || r.Tags.Contains(HoldfastHealthTags.Startup), context.RequestAborted).ConfigureAwait(false);
-        var ready = Readiness(startup.Report, dataSource.Status, probe.Last);
+        var ready = ReadinessCheck.Judge(startup.Report, dataSource.Status, probe.Last);
         var checks = report.Entries.ToDictionary(e => e.Key, e => $"{e.Value.Status}: {e.Value.Description}");
         checks["ready"] = $"{ready.Status}: {ready.Description}";
         var status = ready.Status < report.Status ? ready.Status : report.Status;
@@ -84,14 +84,6 @@ internal static class DashboardState
             ? new("Degraded", $"the database does not answer the health probe: {probe.Failure?.Kind}")
             : new("Ready", probe is null ? "every start-up phase succeeded" : $"every start-up phase succeeded; the database answers in {probe.Latency.TotalMilliseconds:0.#} ms");
     }
-
-    /// <summary>What <c>/health/ready</c> would say, from the last completed probe instead of waiting for one.</summary>
-    private static HealthCheckResult Readiness(StartupReport report, CircuitStatus circuit, DatabaseProbeResult? probe) =>
-        report.Outcome != StartupOutcome.Ready ? HealthCheckResult.Unhealthy($"start-up is {report.Outcome.ToString().ToLowerInvariant()}")
-        : circuit.IsOpen ? HealthCheckResult.Unhealthy("the circuit is open")
-        : probe is null ? HealthCheckResult.Degraded("the database has not been probed yet")
-        : probe.Answers ? HealthCheckResult.Healthy($"the database answered in {probe.Latency.TotalMilliseconds:0.#} ms")
-        : HealthCheckResult.Unhealthy($"the database does not answer: {probe.Failure?.Kind}");
 
     private static DateTimeOffset? ParseSince(string? value) =>
         long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()

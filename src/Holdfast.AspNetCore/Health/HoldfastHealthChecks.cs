@@ -47,27 +47,30 @@ internal sealed class ReadinessCheck(StartupOrchestrator startup, HoldfastDataSo
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var report = startup.Report;
-        if (report.Outcome != StartupOutcome.Ready)
+        if (startup.Report.Outcome != StartupOutcome.Ready)
         {
-            return HealthCheckResult.Unhealthy($"start-up is {report.Outcome.ToString().ToLowerInvariant()}");
+            return Judge(startup.Report, dataSource.Status, probe.Last);
         }
 
         if (dataSource.Status.IsOpen)
         {
             // Answer at once; the shared probe still runs in the background and closes the circuit when the database answers.
             _ = probe.ProbeAsync();
-            return HealthCheckResult.Unhealthy("the circuit is open");
+            return Judge(startup.Report, dataSource.Status, probe.Last);
         }
 
         var result = await probe.ProbeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!result.Answers)
-        {
-            return HealthCheckResult.Unhealthy($"the database does not answer: {result.Failure?.Kind}");
-        }
-
-        return dataSource.Status.IsOpen
-            ? HealthCheckResult.Unhealthy("the circuit is open")
-            : HealthCheckResult.Healthy($"the database answered in {result.Latency.TotalMilliseconds:0.#} ms");
+        return Judge(startup.Report, dataSource.Status, result);
     }
+
+    /// <summary>
+    /// Readiness from a probe's result: start-up first, then the circuit, then the database's answer. The dashboard
+    /// judges with the last completed probe, so it never waits on the database.
+    /// </summary>
+    public static HealthCheckResult Judge(StartupReport report, CircuitStatus circuit, DatabaseProbeResult? probe) =>
+        report.Outcome != StartupOutcome.Ready ? HealthCheckResult.Unhealthy($"start-up is {report.Outcome.ToString().ToLowerInvariant()}")
+        : circuit.IsOpen ? HealthCheckResult.Unhealthy("the circuit is open")
+        : probe is null ? HealthCheckResult.Degraded("the database has not been probed yet")
+        : probe.Answers ? HealthCheckResult.Healthy($"the database answered in {probe.Latency.TotalMilliseconds:0.#} ms")
+        : HealthCheckResult.Unhealthy($"the database does not answer: {probe.Failure?.Kind}");
 }
