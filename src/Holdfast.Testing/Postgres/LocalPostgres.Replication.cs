@@ -119,6 +119,11 @@ public sealed partial class LocalPostgres
     {
         await PostgresTools.GiveToServiceUserAsync(RootDirectory, cancellationToken);
         await tools.EnsureServiceUserCanWriteAsync(RootDirectory, cancellationToken);
+        if (primary.CertificateAuthorityFile is { } ca)
+        {
+            File.Copy(ca, Path.Combine(RootDirectory, CaFileName), overwrite: true);
+        }
+
         await tools.RunAsync("pg_basebackup",
             ["-D", DataDirectory, "-h", primary.Host, "-p", primary.Port.ToString(CultureInfo.InvariantCulture), "-U", SuperuserName,
              "-X", "stream", "-R", "-c", "fast", "--no-sync", "-w"],
@@ -151,6 +156,7 @@ public sealed partial class LocalPostgres
             StartTimeout = source.StartTimeout,
             BinDirectory = source.BinDirectory,
             AllowStandbys = source.AllowStandbys,
+            Tls = source.Tls,
         };
         foreach (var (key, value) in source.Settings)
         {

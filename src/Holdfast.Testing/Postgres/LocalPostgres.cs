@@ -205,6 +205,7 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         }
 
         IsRunning = false;
+        authority?.Dispose();
         LocalResources.DeleteDirectory(RootDirectory);
     }
 
@@ -243,6 +244,10 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         }
 
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), ServerSettings(), cancellationToken);
+        if (options.Tls is { } tls)
+        {
+            await WriteTlsAsync(tls, cancellationToken);
+        }
     }
 
     private string ServerSettings()
@@ -263,6 +268,11 @@ public sealed partial class LocalPostgres : IAsyncDisposable
             ["shared_buffers"] = "16MB",
             ["lc_messages"] = "'C'",
         };
+        if (options.Tls is not null)
+        {
+            settings["ssl"] = "on";
+        }
+
         foreach (var (key, value) in options.Settings)
         {
             settings[key] = value;

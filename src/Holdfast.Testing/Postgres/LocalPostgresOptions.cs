@@ -33,6 +33,12 @@ public sealed class LocalPostgresOptions
     /// </summary>
     public bool AllowStandbys { get; set; }
 
+    /// <summary>
+    /// TLS for the server: a generated CA and server certificate (<see cref="LocalPostgres.CertificateAuthorityFile"/>), TLS
+    /// on, and by default required for TCP connections. Default null: no TLS, as a fresh <c>initdb</c> has.
+    /// </summary>
+    public LocalPostgresTls? Tls { get; set; }
+
     /// <summary>Further <c>postgresql.conf</c> settings, e.g. <c>["log_connections"] = "on"</c>.</summary>
     public IDictionary<string, string> Settings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

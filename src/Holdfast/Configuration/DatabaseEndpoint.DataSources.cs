@@ -25,6 +25,9 @@ public sealed partial class DatabaseEndpoint
             builder[keyword] = value;
         }
 
+        // libpq's sslrootcert=system is Npgsql's verification without a root certificate: the system's trusted CAs.
+        builder.RootCertificate = RootCertificateFile;
+
         var portsDiffer = Hosts.Select(h => h.Port).Distinct().Count() > 1;
         builder.Host = string.Join(',', Hosts.Select(h => h.ToNpgsqlHost(withPort: portsDiffer)));
         builder.Port = Port;

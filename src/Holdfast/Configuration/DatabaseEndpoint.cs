@@ -28,11 +28,36 @@ public sealed partial class DatabaseEndpoint
         Database = database;
         Username = draft.Username!;
         password = draft.Password;
-        SslMode = draft.SslMode ?? SslMode.Prefer;
+        SslMode = TlsFiles.Check(draft.SslMode, draft.NpgsqlSettings, draft.Setting);
+        SslModeGiven = draft.SslMode is not null;
         ApplicationName = draft.ApplicationName;
         ConnectTimeout = draft.ConnectTimeout;
         NpgsqlSettings = new Dictionary<string, string>(draft.NpgsqlSettings, StringComparer.OrdinalIgnoreCase);
         Warnings = [.. draft.Warnings];
+    }
+
+    /// <summary>A copy with libpq's TLS variables applied where the source said nothing (<see cref="LibpqTlsVariables"/>).</summary>
+    private DatabaseEndpoint(DatabaseEndpoint source, SslMode? sslMode, IReadOnlyDictionary<string, string> tlsSettings)
+    {
+        Source = source.Source;
+        SourceName = source.SourceName;
+        Hosts = source.Hosts;
+        Database = source.Database;
+        Username = source.Username;
+        password = source.password;
+        ApplicationName = source.ApplicationName;
+        ConnectTimeout = source.ConnectTimeout;
+        var settings = new Dictionary<string, string>(source.NpgsqlSettings, StringComparer.OrdinalIgnoreCase);
+        foreach (var (keyword, value) in tlsSettings)
+        {
+            settings[keyword] = value;
+        }
+
+        NpgsqlSettings = settings;
+        SslModeGiven = source.SslModeGiven || sslMode is not null;
+        SslMode = TlsFiles.Check(sslMode ?? (source.SslModeGiven ? source.SslMode : null), settings,
+            sslMode is null ? source.SourceName : LibpqTlsVariables.SslMode);
+        Warnings = source.Warnings;
     }
 
     /// <summary>Which kind of source the settings came from.</summary>
@@ -109,20 +134,21 @@ public sealed partial class DatabaseEndpoint
         ArgumentNullException.ThrowIfNull(configuration);
         if (!string.IsNullOrWhiteSpace(explicitConnection))
         {
-            return Parse(explicitConnection, EndpointSource.Explicit, "--connection");
+            return LibpqTlsVariables.Apply(Parse(explicitConnection, EndpointSource.Explicit, "--connection"), configuration);
         }
 
         if (configuration.GetConnectionString(ConnectionStringName) is { } connectionString && !string.IsNullOrWhiteSpace(connectionString))
         {
-            return Parse(connectionString, EndpointSource.ConnectionString, $"ConnectionStrings:{ConnectionStringName}");
+            return LibpqTlsVariables.Apply(Parse(connectionString, EndpointSource.ConnectionString, $"ConnectionStrings:{ConnectionStringName}"), configuration);
         }
 
         if (configuration[DatabaseUrlVariable] is { } url && !string.IsNullOrWhiteSpace(url))
         {
-            return DatabaseUrlParser.Parse(url, EndpointSource.DatabaseUrl, DatabaseUrlVariable);
+            return LibpqTlsVariables.Apply(DatabaseUrlParser.Parse(url, EndpointSource.DatabaseUrl, DatabaseUrlVariable), configuration);
         }
 
-        return PostgresVariables.TryRead(configuration) ?? throw new HoldfastConfigurationException(DatabaseUrlVariable,
+        var variables = PostgresVariables.TryRead(configuration);
+        return variables is not null ? LibpqTlsVariables.Apply(variables, configuration) : throw new HoldfastConfigurationException(DatabaseUrlVariable,
             "no database is configured (none of ConnectionStrings:Database, DATABASE_URL, POSTGRES_HOST is set)",
             "set DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DATABASE, or POSTGRES_HOST with POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER and POSTGRES_PASSWORD");
     }

@@ -33,6 +33,10 @@ internal static class EndpointDisplay
 
         text.Append('/').Append(PercentEncoding.Encode(endpoint.Database));
         query.Add("sslmode=" + SslModes.ToLibpqName(endpoint.SslMode));
+        // Certificate paths are not secrets: the display form keeps them, in libpq's names.
+        AddPath(query, "sslrootcert", endpoint.RootCertificate);
+        AddPath(query, "sslcert", endpoint.ClientCertificate);
+        AddPath(query, "sslkey", endpoint.ClientKey);
         if (endpoint.ApplicationName is { } applicationName)
         {
             query.Add("application_name=" + PercentEncoding.Encode(applicationName));
@@ -49,5 +53,13 @@ internal static class EndpointDisplay
         }
 
         return text.Append('?').Append(string.Join('&', query)).ToString();
+    }
+
+    private static void AddPath(List<string> query, string key, string? path)
+    {
+        if (path is not null)
+        {
+            query.Add(key + "=" + PercentEncoding.Encode(path).Replace("%2F", "/", StringComparison.Ordinal));
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Security.Authentication;
 using Holdfast.Configuration;
 using Holdfast.Faults;
 using Npgsql;
@@ -32,7 +31,10 @@ public static class FailureClassifier
         var transient = kind == FailureKind.Unknown ? IsTransientByNpgsql(exception) : kind.IsTransient();
         var message = SecretRedactor.Redact(Describe(exception), endpoint);
         var hosts = kind == FailureKind.Failover ? SecretRedactor.Redact(HostOutcomes.Describe(exception, endpoint), endpoint) : null;
-        return new DatabaseFailure(kind, transient, postgres?.SqlState, message, FailureDiagnosis.Describe(kind, endpoint, postgres, message, hosts));
+        var diagnosis = kind == FailureKind.Tls && TlsFailures.Find(exception) is { } tls
+            ? TlsFailures.Describe(tls, endpoint, TlsFailures.Observation(exception), message)
+            : FailureDiagnosis.Describe(kind, endpoint, postgres, message, hosts);
+        return new DatabaseFailure(kind, transient, postgres?.SqlState, message, diagnosis);
     }
 
     /// <summary>A failure of a known kind that no exception carries (e.g. a missing socket found by looking at the disk).</summary>
@@ -63,6 +65,12 @@ public static class FailureClassifier
             return FailureKind.NotPostgres;
         }
 
+        // Before the SQLSTATEs: a server that requires TLS refuses a plain connection with 28000 "no encryption".
+        if (TlsFailures.Find(exception) is not null)
+        {
+            return FailureKind.Tls;
+        }
+
         if (FindNoSuitableHost(exception) is { } noSuitableHost)
         {
             // A host that refused for good (a wrong password on every host comes as that PostgresException alone) is what
@@ -88,8 +96,7 @@ public static class FailureClassifier
             return FailureKind.PoolExhausted;
         }
 
-        if (Find<AuthenticationException>(exception) is not null ||
-            Find<NpgsqlException>(exception, e => e.Message.Contains("SSL", StringComparison.Ordinal)) is not null)
+        if (Find<NpgsqlException>(exception, e => e.Message.Contains("SSL", StringComparison.Ordinal)) is not null)
         {
             return FailureKind.Tls;
         }

@@ -33,10 +33,7 @@ internal static class FailureDiagnosis
                 "Transient: retried within the budget, and Holdfast makes Npgsql look at every host again at once instead of " +
                 "trusting what it remembered. Fix if it lasts: 'holdfast doctor' shows what each host is; check that the endpoint " +
                 "lists the current primary and that target_session_attrs asks for the role you need.",
-            FailureKind.Tls =>
-                $"TLS could not be set up with {where} (sslmode={(endpoint is null ? "?" : SslModes.ToLibpqName(endpoint.SslMode))}). Retrying will not help. " +
-                "Fix: if the server has no TLS, use sslmode=prefer or disable; with verify-ca/verify-full, give the server's CA (sslrootcert) " +
-                "and connect by the name on its certificate.",
+            FailureKind.Tls => TlsFailures.Describe(Tls.TlsProblem.Handshake, endpoint, null, message),
             FailureKind.SocketMissing => SocketMissing(endpoint),
             FailureKind.NotPostgres =>
                 $"Something answers at {where}, but not in PostgreSQL's protocol: this is not a PostgreSQL server (an HTTP server, " +

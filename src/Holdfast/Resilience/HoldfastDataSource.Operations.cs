@@ -1,3 +1,4 @@
+using Holdfast.Faults;
 using Holdfast.Resilience;
 using Npgsql;
 using Polly;
@@ -213,6 +214,11 @@ public sealed partial class HoldfastDataSource
 #pragma warning restore CA1031
         {
             AbandonableOpen.DisposeWhenOpened(task);
+            if (TlsFailures.IsUnexplainedRejection(ex))
+            {
+                // Npgsql says only that the certificate was refused: a handshake of Holdfast's own says why.
+                return Outcome.FromException<NpgsqlConnection>(await tlsExplainer.ExplainAsync(ex, cancellationToken).ConfigureAwait(false));
+            }
 
             return Outcome.FromException<NpgsqlConnection>(ex is OperationCanceledException && pool.WaitStarts != waitStarts
                 ? PoolExhausted(ex)

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Holdfast.Timeouts;
+using Holdfast.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -47,6 +48,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
     private readonly HoldfastDataSourceOptions options;
     private readonly HoldfastInstruments instruments;
     private readonly TimeProvider time;
+    private readonly TlsExplainer tlsExplainer;
     private readonly int maxPoolSize;
     private readonly KeyValuePair<string, object?> sourceTag;
     private TimeoutProfile effective;
@@ -57,6 +59,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         Endpoint = endpoint;
         this.options = options;
         time = options.TimeProvider;
+        tlsExplainer = new TlsExplainer(endpoint, time);
         Timeouts = options.Timeouts ?? HoldfastTimeouts.Resolve(new ConfigurationBuilder().AddEnvironmentVariables().Build(), endpoint);
         effective = PressureAwareTimeouts.Apply(Timeouts.Profile, options.Pressure, null, options.PressureCeiling);
         instruments = options.Instruments ?? HoldfastInstruments.Shared;
