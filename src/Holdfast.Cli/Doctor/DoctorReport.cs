@@ -14,6 +14,7 @@ internal sealed record DoctorReport(
     IReadOnlyList<TimeoutInfo> Timeouts,
     double StageTimeoutMs,
     IReadOnlyList<StageResult> Stages,
+    TlsReport? Tls,
     ServerFacts? Server,
     PoolerReport? Pooler,
     IReadOnlyList<HostReport>? Hosts,

@@ -1,21 +1,19 @@
-using System.Buffers.Binary;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using Holdfast.Configuration;
 using Holdfast.Faults;
+using Holdfast.Tls;
 using Npgsql;
 
 namespace Holdfast.Cli.Doctor;
 
 internal sealed partial class DoctorRunner
 {
-    /// <summary>PostgreSQL's SSLRequest code (protocol 1234.5679).</summary>
-    private const int SslRequestCode = 80877103;
-
     private readonly List<EndPoint> reachable = [];
     private readonly Dictionary<DatabaseHost, IPAddress[]> resolved = [];
+
+    /// <summary>What the TLS stage saw of the server's certificate; null without TLS.</summary>
+    private TlsReport? tls;
 
     private Task<StageOutcome> CheckSocketAsync(DatabaseEndpoint target)
     {
@@ -105,52 +103,35 @@ internal sealed partial class DoctorRunner
         using var socket = NewSocket(address);
         await socket.ConnectAsync(address, cancellationToken);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var request = new byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(request, 8);
-        BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(4), SslRequestCode);
-        await stream.WriteAsync(request, cancellationToken);
-        var answer = new byte[1];
-        if (await stream.ReadAsync(answer, cancellationToken) == 0)
+        var seen = await TlsInspector.InspectAsync(stream, target, TargetHost(target), time, cancellationToken);
+        var mode = SslModes.ToLibpqName(target.SslMode);
+        // In staging and production a password sent to an unverified server is worth a warning; in development it is not.
+        var unverified = environment is { } detected && target.TlsWarningFor(detected.Environment) is not null ? StageStatus.Warning : StageStatus.Ok;
+        if (!seen.Offered)
         {
-            throw new NpgsqlException("The server closed the connection in answer to the SSL request", new EndOfStreamException());
+            return target.RequiresTls
+                ? StageOutcome.Fail(FailureClassifier.FromTls(seen, target))
+                : new StageOutcome($"the server does not offer TLS; sslmode={mode} continues without it, the password in clear", unverified);
         }
 
-        if (answer[0] is not ((byte)'S' or (byte)'N' or (byte)'E'))
-        {
-            var shown = answer[0] is >= 0x20 and < 0x7F ? $"'{(char)answer[0]}'" : $"0x{answer[0]:X2}";
-            return StageOutcome.Fail(FailureClassifier.FromKind(FailureKind.NotPostgres,
-                $"the server answered the SSL request with {shown}{(answer[0] == (byte)'H' ? " (as HTTP's 'HTTP/1.1 ...' begins)" : "")}, not 'S' or 'N'", target));
-        }
-
+        tls = TlsReport.From(seen, target);
         if (target.SslMode == SslMode.Disable)
         {
-            // Asked only to be sure a PostgreSQL server is there: without TLS, a foreign server's answer to the start-up
-            // message reads as a broken connection.
-            return new StageOutcome($"not used (sslmode=disable); the server answers PostgreSQL's SSL request ('{(char)answer[0]}')");
+            // Looked at only to be sure a PostgreSQL server is there and to show what it offers; this client will not use it.
+            return new StageOutcome($"not used (sslmode=disable); the server offers {seen.Protocol} with a certificate for {TlsDiagnosisText.NameList(seen)}",
+                unverified);
         }
 
-        var required = target.SslMode is SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull;
-        if (answer[0] != (byte)'S')
+        if (seen.Problem != TlsProblem.None)
         {
-            return required
-                ? StageOutcome.Fail(FailureClassifier.FromKind(FailureKind.Tls,
-                    $"the server does not offer TLS but sslmode={SslModes.ToLibpqName(target.SslMode)} requires it", target))
-                : new StageOutcome($"the server does not offer TLS; sslmode={SslModes.ToLibpqName(target.SslMode)} continues without it");
+            return StageOutcome.Fail(FailureClassifier.FromTls(seen, target));
         }
 
-        await using var tls = new SslStream(stream, leaveInnerStreamOpen: true, (_, _, _, errors) => Acceptable(target.SslMode, errors));
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = TargetHost(target) }, cancellationToken);
-        var certificate = tls.RemoteCertificate as X509Certificate2;
-        return new StageOutcome($"{tls.SslProtocol}, {tls.NegotiatedCipherSuite}; certificate {certificate?.Subject ?? "none"}" +
-                                (certificate is null ? "" : $", valid until {certificate.NotAfter:yyyy-MM-dd}"));
+        var expiresSoon = seen.DaysLeft < TlsOptions.DefaultCertificateExpiryWarning.TotalDays;
+        return new StageOutcome($"{seen.Protocol}, {seen.Cipher}; certificate {TlsDiagnosisText.Certificate(seen)}; {tls.Verification}" +
+                                (expiresSoon ? $"; it expires in less than {TlsOptions.DefaultCertificateExpiryWarning.TotalDays:0} days" : ""),
+            expiresSoon ? StageStatus.Warning : unverified);
     }
-
-    private static bool Acceptable(SslMode mode, SslPolicyErrors errors) => mode switch
-    {
-        SslMode.VerifyFull => errors == SslPolicyErrors.None,
-        SslMode.VerifyCA => (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None,
-        _ => true,
-    };
 
     private static string TargetHost(DatabaseEndpoint target) => target.Hosts[0].Host;
 

@@ -38,7 +38,7 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
 
         return new DoctorReport(environment?.Environment.ToName() ?? "unknown", environment?.Source ?? "unknown",
             endpoint is null ? null : EndpointInfo.From(endpoint), timeouts is null ? [] : TimeoutInfo.From(timeouts),
-            Common.CliJson.Milliseconds(stageTimeout), stages, server, pooler, hosts, connects, Verdict.From(stages));
+            Common.CliJson.Milliseconds(stageTimeout), stages, tls, server, pooler, hosts, connects, Verdict.From(stages));
     }
 
     private StageResult Parse()

@@ -40,6 +40,8 @@ internal static class ValidateCommand
                     report.EnvironmentSource,
                     report.Endpoint,
                     report.EndpointNote,
+                    report.Tls,
+                    report.Warnings,
                     report.Files,
                     report.Settings,
                     report.Plan,
@@ -65,6 +67,11 @@ internal static class ValidateCommand
             console.MarkupLine($"[grey]note[/]      {Markup.Escape(note)}");
         }
 
+        if (report.Tls is { } tls)
+        {
+            console.MarkupLine($"tls       {Markup.Escape(tls)}");
+        }
+
         console.MarkupLine(report.Files.Count == 0
             ? "files     (none: defaults and environment variables only)"
             : $"files     {Markup.Escape(string.Join(", ", report.Files.Select(f => Path.GetRelativePath(Directory.GetCurrentDirectory(), f))))}");
@@ -78,6 +85,11 @@ internal static class ValidateCommand
         if (report.Plan is { } plan)
         {
             console.MarkupLine($"capacity  {Markup.Escape(plan.Verdict)}");
+        }
+
+        foreach (var warning in report.Warnings)
+        {
+            console.MarkupLine($"[yellow]warning[/] {Markup.Escape(warning)}");
         }
 
         foreach (var problem in report.Problems)

@@ -16,6 +16,8 @@ internal sealed record ValidateReport(
     string EnvironmentSource,
     string? Endpoint,
     string? EndpointNote,
+    string? Tls,
+    IReadOnlyList<string> Warnings,
     IReadOnlyList<string> Files,
     IReadOnlyList<SettingRow> Settings,
     PoolPlan? Plan,
@@ -95,8 +97,11 @@ internal sealed record ValidateReport(
             note = string.Join("; ", endpoint.Warnings);
         }
 
+        // A warning, not a refusal: the configuration works, but its password can be read by whoever poses as the server.
+        var warnings = endpoint is not null && environment is not null && endpoint.TlsWarningFor(environment.Environment) is { } tls ? new[] { tls } : [];
         return new ValidateReport(environment?.Environment.ToName() ?? "unknown", environment?.Source ?? "unknown", endpoint?.ToString(),
-            note, Common.CliConfiguration.Files(configuration), rows, plan, problems);
+            note, endpoint is null ? null : endpoint.SocketDirectory is null ? endpoint.TlsVerificationText : "not used over a Unix socket",
+            warnings, Common.CliConfiguration.Files(configuration), rows, plan, problems);
     }
 
     private static string? Rule(HoldfastTimeouts timeouts, TimeoutSetting setting)

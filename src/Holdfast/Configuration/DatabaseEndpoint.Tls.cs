@@ -37,12 +37,24 @@ public sealed partial class DatabaseEndpoint
     internal string TlsVerificationText => SslMode switch
     {
         SslMode.Disable => "TLS off (sslmode=disable): the password and data cross the network in clear",
-        SslMode.Allow => "TLS only if the server insists (sslmode=allow), and then unverified",
-        SslMode.Prefer => "TLS if the server offers it (sslmode=prefer), unverified: a server that does not offer it gets the password in clear",
+        SslMode.Allow => "TLS only if the server insists (sslmode=allow), its certificate then not verified",
+        SslMode.Prefer => "TLS if the server offers it (sslmode=prefer), its certificate not verified; a server that does not offer it gets the password in clear",
         SslMode.Require => "TLS required (sslmode=require), but the server's certificate is not verified: anyone in the path can pose as the server",
         SslMode.VerifyCA => $"TLS required; the certificate chain is verified against {TrustText}, the host name is not checked (sslmode=verify-ca)",
         _ => $"TLS required; the certificate chain is verified against {TrustText} and the host name is checked (sslmode=verify-full)",
     };
+
+    /// <summary>
+    /// In staging and production, a warning when the password goes to a server whose certificate is not verified
+    /// (disable, allow, prefer, require over TCP); null when verified, over a Unix socket (no TLS there; Cloud SQL's Auth
+    /// Proxy encrypts its own leg), or in development and test.
+    /// </summary>
+    /// <param name="environment">The environment.</param>
+    internal string? TlsWarningFor(HoldfastEnvironment environment) =>
+        environment is HoldfastEnvironment.Staging or HoldfastEnvironment.Production && SocketDirectory is null && !VerifiesCertificate
+            ? $"sslmode={SslModes.ToLibpqName(SslMode)} sends the password to a server whose certificate is not verified " +
+              $"({environment.ToName()}); use sslmode=verify-full with the provider's CA in sslrootcert (or PGSSLROOTCERT)"
+            : null;
 
     private string TrustText => RootCertificateFile ?? "the system's trusted CAs";
 

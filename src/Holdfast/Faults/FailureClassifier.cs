@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Holdfast.Configuration;
 using Holdfast.Faults;
+using Holdfast.Tls;
 using Npgsql;
 
 namespace Holdfast;
@@ -46,6 +47,15 @@ public static class FailureClassifier
         ArgumentNullException.ThrowIfNull(message);
         message = SecretRedactor.Redact(message, endpoint);
         return new DatabaseFailure(kind, kind.IsTransient(), null, message, FailureDiagnosis.Describe(kind, endpoint, null, message));
+    }
+
+    /// <summary>The failure a TLS handshake of Holdfast's own found (<see cref="TlsObservation.Problem"/>), with its diagnosis.</summary>
+    /// <param name="seen">What the handshake saw; its problem must not be <see cref="TlsProblem.None"/>.</param>
+    /// <param name="endpoint">The endpoint.</param>
+    internal static DatabaseFailure FromTls(TlsObservation seen, DatabaseEndpoint endpoint)
+    {
+        var message = TlsDiagnosisText.Summary(seen);
+        return new DatabaseFailure(FailureKind.Tls, false, null, message, TlsFailures.Describe(seen.Problem, endpoint, seen, message));
     }
 
     /// <summary>Only the kind, without building the diagnosis text.</summary>

@@ -66,7 +66,7 @@ internal static class TlsFailures
         var where = endpoint is null ? "the server" : string.Join(", ", endpoint.Hosts);
         var mode = endpoint is null ? "?" : SslModes.ToLibpqName(endpoint.SslMode);
         var trust = endpoint?.RootCertificateFile is { } root ? $"the CA file {root} (sslrootcert)" : "the system's trusted CAs (no sslrootcert is given)";
-        const string Never = "A TLS misconfiguration: retrying will not help.";
+        const string Never = "A TLS misconfiguration. Retrying will not help.";
         return problem switch
         {
             TlsProblem.RequiredByServer =>

@@ -1,6 +1,6 @@
 using Holdfast.Testing;
 
-namespace Holdfast.Tests.Tls;
+namespace Holdfast.Tests.Shared;
 
 /// <summary>One TLS-requiring cluster for a test class; its tests rotate the certificate and run one after another.</summary>
 public sealed class TlsServerFixture : IAsyncLifetime
