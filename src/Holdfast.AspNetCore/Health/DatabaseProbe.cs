@@ -80,6 +80,8 @@ internal sealed class DatabaseProbe : IAsyncDisposable
             using var deadline = new CancellationTokenSource(timeout, time);
             await ProbeOnceAsync(deadline.Token).ConfigureAwait(false);
             result = new DatabaseProbeResult(true, time.GetElapsedTime(started), time.GetUtcNow(), null);
+            // The server certificate is looked at again once per check interval while health is asked (it never waits here).
+            dataSource.Certificate.RefreshIfDue();
             if (dataSource.Status.State is CircuitState.Open or CircuitState.HalfOpen)
             {
                 await dataSource.CloseCircuitAsync().ConfigureAwait(false);

@@ -17,7 +17,8 @@ internal sealed record HealthDocument(
     IReadOnlyList<AlertSection> Alerts,
     TrendSection Trend,
     IReadOnlyList<HostSection>? Hosts,
-    PoolerSection? Pooler)
+    PoolerSection? Pooler,
+    TlsSection? Tls)
 {
     public static HealthDocument Create(string status, IReadOnlyDictionary<string, string> checks, StartupOrchestrator startup,
         HoldfastDataSource dataSource, DatabaseProbeResult? probe)
@@ -43,7 +44,7 @@ internal sealed record HealthDocument(
             new LatencySection(latency.Count, Ms(latency.Summary.P50), Ms(latency.Summary.P95), Ms(latency.Summary.P99), Ms(latency.Summary.Max)),
             dataSource.PoolUsage,
             probe is null ? null : new ProbeSection(probe.Answers, Math.Round(probe.Latency.TotalMilliseconds, 1), probe.CheckedAt, probe.Failure?.Kind.ToString()),
-            [.. dataSource.ActiveAlerts.Select(a => new AlertSection(a.Rule, a.Level.ToString(), a.Value.TotalSeconds, a.Threshold.TotalSeconds, a.At))],
+            [.. dataSource.ActiveAlerts.Select(a => new AlertSection(a.Rule, a.Level.ToString(), a.Value.TotalSeconds, a.Threshold.TotalSeconds, a.At, a.Message))],
             new TrendSection(trend.Direction.ToString(), trend.P95Ratio, trend.Recent.Count, trend.Baseline.Count, trend.RecentFailures, trend.BaselineFailures),
             probe?.Hosts is { Count: > 0 } hosts
                 ? [.. hosts.Select(h => new HostSection(h.Host.ToString(), h.Role.ToString(), Math.Round(h.Latency.TotalMilliseconds, 1),
@@ -51,7 +52,8 @@ internal sealed record HealthDocument(
                 : null,
             dataSource.Pooler is { } pooler
                 ? new PoolerSection(pooler.Present, pooler.Name, pooler.Version, pooler.Mode.ToString(), pooler.Evidence)
-                : null);
+                : null,
+            TlsSection.From(dataSource));
     }
 
     private static double Ms(TimeSpan value) => Math.Round(value.TotalMilliseconds, 2);
@@ -75,10 +77,31 @@ internal sealed record LatencySection(int Samples, double P50Ms, double P95Ms, d
 
 internal sealed record ProbeSection(bool Answers, double LatencyMs, DateTimeOffset CheckedAt, string? FailureKind);
 
-internal sealed record AlertSection(string Rule, string Level, double ValueSeconds, double ThresholdSeconds, DateTimeOffset At);
+internal sealed record AlertSection(string Rule, string Level, double ValueSeconds, double ThresholdSeconds, DateTimeOffset At, string Message);
 
 internal sealed record TrendSection(string Direction, double? P95Ratio, long RecentSamples, long BaselineSamples, long RecentFailures, long BaselineFailures);
 
 internal sealed record HostSection(string Host, string Role, double LatencyMs, long? ReplayLagBytes, double? LastReplayAgeSeconds, string? FailureKind);
 
 internal sealed record PoolerSection(bool Present, string? Name, string? Version, string Mode, string Evidence);
+
+/// <summary>The server certificate as last seen: who it is for, who issued it, when it expires, what the sslmode verifies.</summary>
+internal sealed record TlsSection(string SslMode, string Verification, string? Protocol, string? Subject, string? Issuer, DateTimeOffset? NotAfter,
+    double? DaysLeft, bool ChainVerified, bool HostNameVerified, double WarningDays, bool ExpiresSoon, DateTimeOffset? CheckedAt)
+{
+    public static TlsSection? From(HoldfastDataSource dataSource)
+    {
+        var watch = dataSource.Certificate;
+        if (!watch.Applies)
+        {
+            return null;
+        }
+
+        var seen = watch.Latest;
+        var warning = dataSource.Options.Tls.CertificateExpiryWarning;
+        var daysLeft = seen?.NotAfter is { } notAfter ? Math.Round((notAfter - dataSource.Options.TimeProvider.GetUtcNow()).TotalDays, 1) : (double?)null;
+        return new TlsSection(SslModes.ToLibpqName(dataSource.Endpoint.SslMode), dataSource.Endpoint.TlsVerificationText, seen?.Protocol.ToString(),
+            seen?.Subject, seen?.Issuer, seen?.NotAfter, daysLeft, seen?.ChainVerified ?? false, seen?.HostNameVerified ?? false, warning.TotalDays,
+            daysLeft < warning.TotalDays, seen?.ObservedAt);
+    }
+}

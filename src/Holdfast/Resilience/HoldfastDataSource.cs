@@ -105,6 +105,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         var sinks = options.AlertSinks.Count > 0 ? options.AlertSinks
             : options.LoggerFactory is not null ? [new LoggingAlertSink(logger)] : [];
         alerts = new AlertMonitor(rules, sinks, time, logger, OnAlert);
+        Certificate = new CertificateWatch(endpoint, options.Tls, time, alerts, instruments, logger, Name, lifetime.Token);
         History = new LatencyHistory(time);
         pool.ConnectCreated += OnConnectCreated;
 
@@ -167,6 +168,9 @@ public sealed partial class HoldfastDataSource : DbDataSource
 
     /// <summary>Alerts currently above normal.</summary>
     public IReadOnlyList<HoldfastAlert> ActiveAlerts => alerts.Active;
+
+    /// <summary>The watch on the server's TLS certificate (what <c>/health</c> and the dashboard show of it).</summary>
+    internal CertificateWatch Certificate { get; }
 
     /// <summary>The alert rules evaluated on each connect (the environment's connect-time rule unless set).</summary>
     internal IReadOnlyList<AlertRule> AlertRules => alerts.Rules;
@@ -260,6 +264,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         await lifetime.CancelAsync().ConfigureAwait(false);
         await StopPoolerWorkAsync().ConfigureAwait(false);
         await guard.DisposeAsync().ConfigureAwait(false);
+        Certificate.Dispose();
         await alerts.DisposeAsync().ConfigureAwait(false);
         await Inner.DisposeAsync().ConfigureAwait(false);
         await probeSource.DisposeAsync().ConfigureAwait(false);

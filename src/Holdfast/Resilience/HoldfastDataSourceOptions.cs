@@ -54,6 +54,9 @@ public sealed class HoldfastDataSourceOptions
     /// <summary>The active recovery probe that closes an open circuit as soon as the database answers.</summary>
     public RecoveryOptions Recovery { get; } = new();
 
+    /// <summary>The watch on the server's TLS certificate: its expiry warning and how often it is looked at.</summary>
+    public TlsOptions Tls { get; } = new();
+
     /// <summary>The data source's name (Npgsql's pool name, and the <c>holdfast.data_source</c> tag); default: the application name.</summary>
     public string? Name { get; set; }
 

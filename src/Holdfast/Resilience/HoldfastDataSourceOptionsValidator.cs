@@ -17,6 +17,7 @@ internal static class HoldfastDataSourceOptionsValidator
             ($"{SectionName}:Retry", options.Retry),
             ($"{SectionName}:CircuitBreaker", options.CircuitBreaker),
             ($"{SectionName}:Recovery", options.Recovery),
+            ($"{SectionName}:Tls", options.Tls),
         };
         foreach (var (prefix, value) in sections)
         {

@@ -37,4 +37,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "{Source} connects with no pooler in front ({Evidence})")]
     public static partial void NoPooler(ILogger logger, string source, string evidence);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Debug, Message = "The server certificate could not be looked at ({Message}); tried again at the next health probe")]
+    public static partial void CertificateCheckFailed(ILogger logger, string message);
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Holdfast;
 
 /// <summary>What Holdfast watches of the server's TLS certificate.</summary>
@@ -11,9 +13,11 @@ public sealed class TlsOptions
     /// than this. Default 14 days; 0 turns the alert off.
     /// </summary>
     /// <value>From zero to 365 days.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan CertificateExpiryWarning { get; set; } = DefaultCertificateExpiryWarning;
 
     /// <summary>How often the server's certificate is looked at again (one TLS handshake that sends nothing). Default 1 hour.</summary>
     /// <value>From one second to one day.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan CertificateCheckInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -46,6 +46,12 @@ public sealed partial class StartupOrchestrator
             new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, dataSource.Name));
         if (failure is null)
         {
+            if (phase.Kind == StartupPhaseKind.Database)
+            {
+                // The first look at the server's certificate: /health shows its expiry from the start.
+                dataSource.Certificate.RefreshIfDue();
+            }
+
             Log.PhaseSucceeded(logger, phase.Name, elapsed.TotalMilliseconds, budget.TotalSeconds);
         }
         else

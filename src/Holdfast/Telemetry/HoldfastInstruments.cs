@@ -30,6 +30,7 @@ public sealed class HoldfastInstruments : IDisposable
     public const string FailureKindTag = "holdfast.failure.kind";
 
     private readonly ConcurrentDictionary<string, Func<int>> circuits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<double?>> certificates = new(StringComparer.Ordinal);
     private readonly bool ownsMeter;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (the DI way).</summary>
@@ -52,6 +53,8 @@ public sealed class HoldfastInstruments : IDisposable
         Alerts = meter.CreateCounter<long>("holdfast.alerts", "{alert}", "Alert level changes.");
         StartupPhaseDuration = meter.CreateHistogram<double>("holdfast.startup.phase.duration", "s", "Start-up phase duration.");
         meter.CreateObservableGauge("holdfast.circuit.state", ObserveCircuits, "{state}", "0 closed, 1 half-open, 2 open, 3 isolated.");
+        meter.CreateObservableGauge("holdfast.tls.certificate.expiry", ObserveCertificates, "s",
+            "Time until the server's TLS certificate expires (negative once expired), as last seen.");
     }
 
     /// <summary>Instruments on a process-wide <c>Holdfast</c> meter, for use without dependency injection.</summary>
@@ -94,6 +97,24 @@ public sealed class HoldfastInstruments : IDisposable
     {
         circuits[source] = state;
         return new Registration(() => circuits.TryRemove(source, out _));
+    }
+
+    /// <summary>Reports a data source's server certificate expiry through <c>holdfast.tls.certificate.expiry</c> until disposed.</summary>
+    internal IDisposable TrackCertificate(string source, Func<double?> secondsLeft)
+    {
+        certificates[source] = secondsLeft;
+        return new Registration(() => certificates.TryRemove(source, out _));
+    }
+
+    private IEnumerable<Measurement<double>> ObserveCertificates()
+    {
+        foreach (var (source, secondsLeft) in certificates)
+        {
+            if (secondsLeft() is { } seconds)
+            {
+                yield return new Measurement<double>(seconds, new KeyValuePair<string, object?>(DataSourceTag, source));
+            }
+        }
     }
 
     private IEnumerable<Measurement<int>> ObserveCircuits() =>

@@ -4,11 +4,11 @@ namespace Holdfast.Timeouts;
 
 /// <summary>
 /// Reads durations as operators write them: <c>35</c> (seconds), <c>35s</c>, <c>500ms</c>, <c>2m</c>,
-/// <c>1h</c>, or <c>00:00:35</c>. A bare number is seconds, never days (unlike <see cref="TimeSpan.Parse(string)"/>).
+/// <c>1h</c>, <c>14d</c>, or <c>00:00:35</c>. A bare number is seconds, never days (unlike <see cref="TimeSpan.Parse(string)"/>).
 /// </summary>
 internal static class DurationText
 {
-    private static readonly (string Suffix, double Seconds)[] Units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
+    private static readonly (string Suffix, double Seconds)[] Units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
 
     /// <summary>Parses a duration; false when the text is not one.</summary>
     /// <param name="text">The text.</param>

@@ -492,6 +492,14 @@
     }
     var pooler = health.pooler;
     setText('pooler', pooler && pooler.present ? 'through ' + pooler.name + (pooler.version ? ' ' + pooler.version : '') + ', ' + pooler.mode.toLowerCase() + ' pooling' : 'no connection pooler in front');
+    var tls = health.tls;
+    var certificate = $('certificate');
+    certificate.className = tls && tls.expiresSoon ? 'state-warn' : 'muted';
+    setText('certificate', !tls ? 'TLS not used'
+      : !tls.subject ? 'TLS: sslmode=' + tls.sslMode + '; the server certificate has not been looked at yet'
+      : 'TLS ' + (tls.protocol || '') + ': certificate ' + tls.subject + ' from ' + tls.issuer + ', expires ' + String(tls.notAfter).slice(0, 10) +
+        ' (' + Math.floor(tls.daysLeft) + ' days left' + (tls.expiresSoon ? ', under ' + tls.warningDays + ': rotate it' : '') + '); ' +
+        (tls.chainVerified ? 'chain verified' : 'chain not verified') + ', ' + (tls.hostNameVerified ? 'host name verified' : 'host name not checked'));
   }
 
   function renderAlerts(doc, health) {
@@ -503,7 +511,8 @@
     }
     alerts.forEach(function (a) {
       list.appendChild(el('li', { class: a.level === 'Critical' ? 'state-bad' : 'state-warn' },
-        a.rule + ' ' + a.level.toLowerCase() + ': ' + seconds(a.valueSeconds) + ' over ' + seconds(a.thresholdSeconds) + ' since ' + clock(Date.parse(a.at))));
+        a.rule === 'certificate-expiry' ? a.message + ' since ' + clock(Date.parse(a.at))
+          : a.rule + ' ' + a.level.toLowerCase() + ': ' + seconds(a.valueSeconds) + ' over ' + seconds(a.thresholdSeconds) + ' since ' + clock(Date.parse(a.at))));
     });
   }
 

@@ -105,6 +105,46 @@ internal sealed class AlertMonitor : IAsyncDisposable
         return changes;
     }
 
+    /// <summary>
+    /// Evaluates the server certificate's remaining validity against <paramref name="warning"/>: a warning below it, critical
+    /// once expired, back to normal when a renewed certificate is seen. Zero <paramref name="warning"/> turns the rule off.
+    /// </summary>
+    /// <param name="left">Time until the certificate expires; negative once expired.</param>
+    /// <param name="warning">The warning threshold.</param>
+    /// <param name="source">The data source.</param>
+    public IReadOnlyList<HoldfastAlert> ObserveCertificate(TimeSpan left, TimeSpan warning, string source)
+    {
+        var next = warning <= TimeSpan.Zero ? AlertLevel.Normal
+            : left < TimeSpan.Zero ? AlertLevel.Critical
+            : left < warning ? AlertLevel.Warning
+            : AlertLevel.Normal;
+        HoldfastAlert alert;
+        lock (gate)
+        {
+            var previous = levels.GetValueOrDefault(HoldfastAlert.CertificateExpiryRule);
+            if (next == previous)
+            {
+                return [];
+            }
+
+            levels[HoldfastAlert.CertificateExpiryRule] = next;
+            alert = new HoldfastAlert(HoldfastAlert.CertificateExpiryRule, next, previous, left, next == AlertLevel.Critical ? TimeSpan.Zero : warning,
+                time.GetUtcNow(), source);
+            if (next == AlertLevel.Normal)
+            {
+                active.Remove(alert.Rule);
+            }
+            else
+            {
+                active[alert.Rule] = alert;
+            }
+        }
+
+        onAlert?.Invoke(alert);
+        queue.Writer.TryWrite(alert);
+        return [alert];
+    }
+
     /// <summary>Delivers what is queued (at most one delivery timeout per queued alert), then stops.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -14,6 +14,9 @@ public sealed record HoldfastAlert
         Source = source;
     }
 
+    /// <summary>The rule on the server certificate's expiry: <see cref="Value"/> is the time left, <see cref="Threshold"/> the warning.</summary>
+    public const string CertificateExpiryRule = "certificate-expiry";
+
     /// <summary>The rule's name.</summary>
     public string Rule { get; init; }
 
@@ -39,7 +42,14 @@ public sealed record HoldfastAlert
     public bool IsRaised => Level > Previous;
 
     /// <summary>A one-line description.</summary>
-    public string Message => Level == AlertLevel.Normal
+    public string Message => Rule == CertificateExpiryRule ? CertificateMessage : Level == AlertLevel.Normal
         ? $"{Rule} back to normal on {Source}: {Value.TotalSeconds:0.###} s (was {Previous}, threshold {Threshold.TotalSeconds:0.###} s)"
         : $"{Rule} {Level} on {Source}: {Value.TotalSeconds:0.###} s {(IsRaised ? "above" : "still above")} {Threshold.TotalSeconds:0.###} s";
+
+    private string CertificateMessage => Level switch
+    {
+        AlertLevel.Normal => $"{Rule} back to normal on {Source}: the server certificate is valid for {Value.TotalDays:0.#} more days",
+        AlertLevel.Critical => $"{Rule} Critical on {Source}: the server certificate expired {-Value.TotalDays:0.#} days ago; connections that verify it fail",
+        _ => $"{Rule} Warning on {Source}: the server certificate expires in {Value.TotalDays:0.#} days (warning below {Threshold.TotalDays:0.#}); rotate it",
+    };
 }
