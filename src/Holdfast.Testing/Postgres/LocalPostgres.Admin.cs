@@ -47,11 +47,14 @@ public sealed partial class LocalPostgres
     public async Task<int> CountConnectionsAsync(string? applicationName = null, CancellationToken cancellationToken = default) =>
         (int)(await SuperuserScalarAsync($"SELECT count(*)::int {ClientBackends}", ApplicationNameFilter(applicationName), cancellationToken))!;
 
-    /// <summary>Terminates client backends (<c>pg_terminate_backend</c>); returns how many were terminated.</summary>
+    /// <summary>
+    /// Terminates client backends (<c>pg_terminate_backend</c>) and waits until each has exited (up to 5 s each), so its
+    /// farewell (57P01) is on the client's socket when this returns; returns how many were terminated.
+    /// </summary>
     /// <param name="applicationName">Only backends with this application name; all client backends when null.</param>
     /// <param name="cancellationToken">Cancels it.</param>
     public async Task<int> TerminateConnectionsAsync(string? applicationName = null, CancellationToken cancellationToken = default) =>
-        (int)(await SuperuserScalarAsync($"SELECT count(pg_terminate_backend(pid))::int {ClientBackends}", ApplicationNameFilter(applicationName), cancellationToken))!;
+        (int)(await SuperuserScalarAsync($"SELECT count(pg_terminate_backend(pid, 5000))::int {ClientBackends}", ApplicationNameFilter(applicationName), cancellationToken))!;
 
     private static NpgsqlParameter[] ApplicationNameFilter(string? applicationName) =>
     [

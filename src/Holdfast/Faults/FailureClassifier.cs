@@ -136,7 +136,8 @@ public static class FailureClassifier
         "53300" => FailureKind.TooManyConnections,
         "57P03" when exception.MessageText.Contains("shutting down", StringComparison.OrdinalIgnoreCase) => FailureKind.ServerShuttingDown,
         "57P03" => FailureKind.ServerStarting,
-        "57P01" or "57P02" => FailureKind.ServerShuttingDown,
+        // 57P05: the server ended a session idle past idle_session_timeout.
+        "57P01" or "57P02" or "57P05" => FailureKind.ServerShuttingDown,
         "57014" => FailureKind.QueryTimeout,
         "25006" => FailureKind.Failover,
         // A prepared statement another client created, or one a reset removed: a transaction-mode pooler in between.

@@ -60,6 +60,9 @@ internal static class FailureDiagnosis
                 "sessions in pg_stat_activity grouped by application_name, or raise max_connections.",
             FailureKind.ServerStarting =>
                 $"{Capitalize(where)} is starting up or in recovery (57P03). Transient: retried until it accepts connections.",
+            FailureKind.ServerShuttingDown when postgres?.SqlState == "57P05" =>
+                $"{Capitalize(where)} ended a session that sat idle past its idle_session_timeout (57P05). Transient: a new connection is tried. " +
+                "Fix if callers see it: keep Connection Idle Lifetime below the server's idle_session_timeout, so the pool closes idle connections first.",
             FailureKind.ServerShuttingDown =>
                 $"{Capitalize(where)} ended the connection: it is shutting down or restarting, or an administrator terminated this backend " +
                 $"(pg_terminate_backend) ({postgres?.SqlState ?? "57P01"}). Transient: a new connection is tried.",

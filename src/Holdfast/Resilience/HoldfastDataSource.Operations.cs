@@ -193,7 +193,10 @@ public sealed partial class HoldfastDataSource
     {
         try
         {
-            return inner.OpenConnectionAsync(cancellationToken);
+            var pending = inner.OpenConnectionAsync(cancellationToken);
+            return pending.IsCompletedSuccessfully && options.DiscardEndedConnections && StaleConnections.IsEnded(pending.Result)
+                ? ReplaceEndedAsync(pending.Result, cancellationToken)
+                : pending;
         }
 #pragma warning disable CA1031 // Failures are outcomes here: the pipeline classifies them.
         catch (Exception ex)
@@ -207,7 +210,11 @@ public sealed partial class HoldfastDataSource
     {
         try
         {
-            return Outcome.FromResult(await task.WaitAsync(cancellationToken).ConfigureAwait(false));
+            var connection = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A pool wait can be answered with a connection another caller returned: it may be one the server ended since.
+            return Outcome.FromResult(options.DiscardEndedConnections && StaleConnections.IsEnded(connection)
+                ? await ReplaceEndedAsync(connection, cancellationToken).ConfigureAwait(false)
+                : connection);
         }
 #pragma warning disable CA1031
         catch (Exception ex)
@@ -223,6 +230,26 @@ public sealed partial class HoldfastDataSource
             return Outcome.FromException<NpgsqlConnection>(ex is OperationCanceledException && pool.WaitStarts != waitStarts
                 ? PoolExhausted(ex)
                 : ex);
+        }
+    }
+
+    /// <summary>
+    /// Discards a rented connection the server already ended, and rents again until the pool gives one it did not: after
+    /// a restart or an administrator's kill every idle connection may be ended, so at most the pool's size of them.
+    /// </summary>
+    private async ValueTask<NpgsqlConnection> ReplaceEndedAsync(NpgsqlConnection ended, CancellationToken cancellationToken)
+    {
+        for (var discarded = 1; ; discarded++)
+        {
+            StaleConnections.Discard(ended);
+            instruments.EndedConnections.Add(1, sourceTag);
+            var next = await inner.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (discarded > maxPoolSize || !StaleConnections.IsEnded(next))
+            {
+                return next;
+            }
+
+            ended = next;
         }
     }
 

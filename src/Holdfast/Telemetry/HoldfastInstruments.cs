@@ -50,6 +50,8 @@ public sealed class HoldfastInstruments : IDisposable
         Failures = meter.CreateCounter<long>("holdfast.connection.failures", "{failure}", "Failed attempts by kind.");
         Retries = meter.CreateCounter<long>("holdfast.connection.retries", "{retry}", "Retries by the kind that caused them.");
         Rejections = meter.CreateCounter<long>("holdfast.connection.rejections", "{call}", "Calls rejected at once by an open circuit.");
+        EndedConnections = meter.CreateCounter<long>("holdfast.connection.ended", "{connection}",
+            "Pooled connections the server had already ended (terminated, idle timeout, restart), discarded before a caller got them.");
         Alerts = meter.CreateCounter<long>("holdfast.alerts", "{alert}", "Alert level changes.");
         StartupPhaseDuration = meter.CreateHistogram<double>("holdfast.startup.phase.duration", "s", "Start-up phase duration.");
         meter.CreateObservableGauge("holdfast.circuit.state", ObserveCircuits, "{state}", "0 closed, 1 half-open, 2 open, 3 isolated.");
@@ -76,6 +78,8 @@ public sealed class HoldfastInstruments : IDisposable
     internal Counter<long> Rejections { get; }
 
     internal Counter<long> Alerts { get; }
+
+    internal Counter<long> EndedConnections { get; }
 
     internal Histogram<double> StartupPhaseDuration { get; }
 
