@@ -73,7 +73,7 @@ internal sealed class DatabaseProbe : IAsyncDisposable
         DatabaseProbeResult result;
         // Several hosts: each is also looked at on its own (one unpooled connection per host, once per cache period).
         var hosts = dataSource.Endpoint.IsMultiHost
-            ? HostProbe.ProbeAsync(dataSource.Endpoint, timeout, time, ApplicationName(dataSource), dataSource.Options.ConfigureNpgsql)
+            ? HostProbe.ProbeAsync(dataSource.Endpoint, timeout, time, ApplicationName(dataSource), dataSource.NpgsqlHook)
             : Task.FromResult<IReadOnlyList<HostState>>([]);
         try
         {

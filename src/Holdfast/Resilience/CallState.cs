@@ -38,6 +38,9 @@ internal sealed class CallState
     /// <summary>The caller's token and the circuit's together: the context's token.</summary>
     public CancellationToken Token { get; private set; }
 
+    /// <summary>True once this call asked the password provider again after an authentication failure (it does so once).</summary>
+    public bool RefreshedCredentials { get; set; }
+
     /// <summary>True when the circuit opened during the call and the caller did not cancel.</summary>
     public bool EndedByCircuit => CircuitToken.IsCancellationRequested && !CallerToken.IsCancellationRequested;
 
@@ -48,6 +51,7 @@ internal sealed class CallState
         state.Budget = budget;
         state.NextAttempt = 0;
         state.Attempts = 0;
+        state.RefreshedCredentials = false;
         state.CallerToken = caller;
         state.CircuitToken = circuit;
         state.firstOpen = firstOpen;

@@ -87,11 +87,24 @@ internal sealed partial class GuardedPipeline
     /// Retry: transient kinds only, while enough budget is left for another attempt. Never an open circuit (fail
     /// fast), a cancellation (the caller's, or the circuit opening) or a permanent kind.
     /// </summary>
-    private bool ShouldRetry(Exception? exception, ResilienceContext context) => exception switch
+    private bool ShouldRetry(Exception? exception, ResilienceContext context)
     {
-        null or BrokenCircuitException or IsolatedCircuitException or OperationCanceledException => false,
-        _ => Assess(exception).Transient && CallState.Of(context).Remaining(time) > MinimumAttempt,
-    };
+        if (exception is null or BrokenCircuitException or IsolatedCircuitException or OperationCanceledException)
+        {
+            return false;
+        }
+
+        var call = CallState.Of(context);
+        var (kind, transient, _) = Assess(exception);
+        if (!transient && kind == FailureKind.AuthenticationFailed && !call.RefreshedCredentials && settings.RefreshCredentials is { } refresh)
+        {
+            // A token that worked may have expired: ask the provider again and try once more before calling it permanent.
+            call.RefreshedCredentials = true;
+            return refresh() && call.Remaining(time) > MinimumAttempt;
+        }
+
+        return transient && call.Remaining(time) > MinimumAttempt;
+    }
 
     /// <summary>
     /// What an attempt's outcome says about the database path. It also keeps the status (the last failure), the failure

@@ -37,4 +37,10 @@ internal sealed class GuardedPipelineSettings
 
     /// <summary>True once a check found no pooler in front: a prepared-statement clash is then the operation's own error.</summary>
     public Func<bool>? KnownWithoutPooler { get; init; }
+
+    /// <summary>
+    /// After an authentication failure: true when the password provider was asked to refresh (a token that worked before
+    /// was refused), so one more attempt is worth it; none without a provider.
+    /// </summary>
+    public Func<bool>? RefreshCredentials { get; init; }
 }

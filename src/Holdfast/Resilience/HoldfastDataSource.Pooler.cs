@@ -116,7 +116,7 @@ public sealed partial class HoldfastDataSource
             // Its own application name: the check's connections are told apart from the pool's in pg_stat_activity.
             var settings = new NpgsqlConnectionStringBuilder(innerConnectionString);
             settings.ApplicationName += PoolerCheckSuffix;
-            var info = await PoolerDetector.DetectAsync(settings.ConnectionString, PoolerDetectionTimeout, options.ConfigureNpgsql, lifetime.Token)
+            var info = await PoolerDetector.DetectAsync(settings.ConnectionString, PoolerDetectionTimeout, NpgsqlHook, lifetime.Token)
                 .ConfigureAwait(false);
             AdaptTo(info);
             Volatile.Write(ref pooler, info);

@@ -49,6 +49,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
     private readonly HoldfastInstruments instruments;
     private readonly TimeProvider time;
     private readonly TlsExplainer tlsExplainer;
+    private readonly PasswordCache? passwords;
     private readonly int maxPoolSize;
     private readonly KeyValuePair<string, object?> sourceTag;
     private TimeoutProfile effective;
@@ -86,10 +87,22 @@ public sealed partial class HoldfastDataSource : DbDataSource
             npgsql.UseLoggerFactory(options.LoggerFactory);
         }
 
+        if (options.PasswordProvider is { } passwordProvider)
+        {
+            if (endpoint.HasPassword)
+            {
+                throw new HoldfastConfigurationException(endpoint.SourceName, "gives a password, and a password provider is set too",
+                    "remove the password from the connection settings: the provider gives each connection its token");
+            }
+
+            passwords = new PasswordCache(passwordProvider, options.PasswordRefreshInterval, time);
+        }
+
+        NpgsqlHook = ComposeHook(options.ConfigureNpgsql, passwords);
         pooler = ApplyDeclaredPooler(options.Pooler, settings);
         // Side pools start from this and run the application's hook themselves: captured before it, so it applies once.
         innerConnectionString = settings.ConnectionString;
-        if (options.ConfigureNpgsql is { } configure)
+        if (NpgsqlHook is { } configure)
         {
             configure(npgsql);
             // Holdfast's own: the pool's name keys its metrics, and a declared transaction pooler needs its settings.
@@ -120,6 +133,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
             OnFailure = OnFailure,
             OnCircuitOpened = () => Volatile.Read(ref inner).Clear(),
             KnownWithoutPooler = () => Volatile.Read(ref pooler) is { Present: false },
+            RefreshCredentials = passwords is null ? null : passwords.Refresh,
             Instruments = instruments,
             Logger = logger,
         });
@@ -127,6 +141,12 @@ public sealed partial class HoldfastDataSource : DbDataSource
 
     /// <summary>The options the data source was built with.</summary>
     public HoldfastDataSourceOptions Options => options;
+
+    /// <summary>
+    /// What every Npgsql builder Holdfast makes for this source gets: the application's <see cref="HoldfastDataSourceOptions.ConfigureNpgsql"/>,
+    /// then the password provider behind its cache; null when there is neither.
+    /// </summary>
+    internal Action<NpgsqlDataSourceBuilder>? NpgsqlHook { get; }
 
     /// <summary>The data source's name: Npgsql's pool name and the <c>holdfast.data_source</c> tag.</summary>
     public string Name { get; }
@@ -224,7 +244,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
     internal NpgsqlDataSourceBuilder CreateSideBuilder(string suffix, Action<NpgsqlConnectionStringBuilder> settings)
     {
         var builder = new NpgsqlDataSourceBuilder(innerConnectionString);
-        options.ConfigureNpgsql?.Invoke(builder);
+        NpgsqlHook?.Invoke(builder);
         settings(builder.ConnectionStringBuilder);
         builder.Name = Name + suffix;
         if (options.LoggerFactory is { } loggerFactory)
@@ -314,8 +334,16 @@ public sealed partial class HoldfastDataSource : DbDataSource
         return Max(profile.Pool, profile.Connection) + PoolSlack;
     }
 
+    private static Action<NpgsqlDataSourceBuilder>? ComposeHook(Action<NpgsqlDataSourceBuilder>? configure, PasswordCache? passwords) =>
+        passwords is null ? configure : builder =>
+        {
+            configure?.Invoke(builder);
+            builder.UsePasswordProvider(passwords.Get, passwords.GetAsync);
+        };
+
     private void OnConnectCreated(TimeSpan duration)
     {
+        passwords?.OnSuccess();
         window.Record(duration, time.GetUtcNow());
         History.RecordSuccess(duration);
         instruments.ConnectDuration.Record(duration.TotalSeconds, sourceTag);

@@ -55,6 +55,19 @@ public sealed class HoldfastDataSourceOptions
     public RecoveryOptions Recovery { get; } = new();
 
     /// <summary>
+    /// Where the password of each new connection comes from — an IAM database token (Cloud SQL, RDS), an hour long —
+    /// instead of the endpoint's. Holdfast asks it at most once per <see cref="PasswordRefreshInterval"/> for every pool it
+    /// makes, and when the server refuses a token that worked before (expired, revoked), asks again at once and makes one
+    /// more attempt before reporting the failure as permanent. The endpoint must then carry no password. Default none.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string>>? PasswordProvider { get; set; }
+
+    /// <summary>How long a token from <see cref="PasswordProvider"/> is used before it is asked again.</summary>
+    /// <value>10 minutes by default (IAM tokens last an hour); from one second to one day.</value>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan PasswordRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// Look at each rented connection (one non-blocking poll of its socket, ~0.6 µs) and discard one the server already
     /// ended — <c>pg_terminate_backend</c>, <c>idle_session_timeout</c>, a restart — so the caller gets a working
     /// connection instead of that one's error. Default true.
