@@ -37,7 +37,10 @@ internal static class DoctorCommand
         {
             var settings = new DoctorSettings(CliConfiguration.Load(environment: parse.GetValue(common.Environment)), parse.GetValue(common.Connection), parse.GetValue(common.Environment),
                 parse.GetValue(timeout), parse.GetValue(samples));
-            var report = await new DoctorRunner(settings, TimeProvider.System).RunAsync(cancellationToken);
+            var runner = new DoctorRunner(settings, TimeProvider.System);
+            var report = parse.GetValue(json)
+                ? await runner.RunAsync(cancellationToken)
+                : await DoctorLiveLine.RunAsync(console.Ansi, runner, TimeProvider.System, cancellationToken);
             if (parse.GetValue(json))
             {
                 await console.Output.WriteLineAsync(CliJson.Serialize(report));

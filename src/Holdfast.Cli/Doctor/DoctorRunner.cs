@@ -21,6 +21,11 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
     private PoolerReport? pooler;
     private IReadOnlyList<HostReport>? hosts;
 
+    private StageProgress? running;
+
+    /// <summary>The stage under way, when it began and its limit; null between stages. Read by the live line.</summary>
+    public StageProgress? Running => Volatile.Read(ref running);
+
     /// <summary>The connection the authentication stage opened; the first-query and server-facts stages use it.</summary>
     private NpgsqlConnection? session;
 
@@ -122,6 +127,7 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
     {
         var limit = budget ?? stageTimeout;
         var started = time.GetTimestamp();
+        Volatile.Write(ref running, new StageProgress(name, started, limit));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(limit);
         StageResult result;
@@ -143,6 +149,7 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
             result = new StageResult(name, StageStatus.Failed, time.GetElapsedTime(started), failure.Message, failure);
         }
 
+        Volatile.Write(ref running, null);
         stages.Add(result);
         return result.Status != StageStatus.Failed;
     }
