@@ -258,6 +258,12 @@ internal static class DatabaseUrlParser
                 // Several host= (SQLAlchemy's multi-host form) add up; the first replaces the hosts before the path.
                 if (!queryHosts)
                 {
+                    // libpq: the authority's ports stay (host= replaces only the hosts), so ?host=/socket/dir keeps :5433.
+                    if (draft.HostPorts.Any(p => p is not null) && draft.Ports.Count == 0)
+                    {
+                        draft.Ports = [.. draft.HostPorts.Select(p => p ?? DatabaseHost.DefaultPort)];
+                    }
+
                     draft.Hosts.Clear();
                     draft.HostPorts.Clear();
                     draft.HostsFromQuery = true;

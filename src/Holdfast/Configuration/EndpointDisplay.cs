@@ -42,7 +42,8 @@ internal static class EndpointDisplay
             query.Add("application_name=" + PercentEncoding.Encode(applicationName));
         }
 
-        if (endpoint.TargetSessionAttributes != "any")
+        // As written: an explicit target_session_attrs=any stays, so the display says what the source said.
+        if (endpoint.TargetSessionAttributes != "any" || endpoint.NpgsqlSettings.Keys.Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("TargetSessionAttributes", StringComparison.OrdinalIgnoreCase)))
         {
             query.Add("target_session_attrs=" + endpoint.TargetSessionAttributes);
         }

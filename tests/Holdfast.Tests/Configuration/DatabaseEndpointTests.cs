@@ -55,6 +55,31 @@ public sealed class DatabaseEndpointTests
         Assert.Equal("postgres://app:***@db:5432/orders?sslmode=prefer", endpoint.ToString());
     }
 
+    [Theory]
+    [InlineData("postgres://app:s3cr3t@db/app?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global.pem",
+        "postgres://app:***@db:5432/app?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global.pem")]
+    [InlineData("postgres://app@db/app?sslmode=verify-ca&sslrootcert=/ca.pem&sslcert=/c.pem&sslkey=/k.pem",
+        "postgres://app@db:5432/app?sslmode=verify-ca&sslrootcert=/ca.pem&sslcert=/c.pem&sslkey=/k.pem")]
+    [InlineData("postgres://app@h1,h2/app?target_session_attrs=any", "postgres://app@h1:5432,h2:5432/app?sslmode=prefer&target_session_attrs=any")]
+    [InlineData("postgres://app@:5433/app?host=/var/run/postgresql", "postgres://app@/app?host=/var/run/postgresql&port=5433&sslmode=prefer")]
+    public void ToString_KeepsCertificatePathsAndWhatWasWritten_NeverThePassword(string url, string display)
+    {
+        var endpoint = DatabaseEndpoint.Parse(url);
+
+        Assert.Equal(display, endpoint.ToString());
+    }
+
+    [Fact]
+    public void RootCertificate_System_IsVerifiedAgainstTheSystemsCas_WithoutAFileForNpgsql()
+    {
+        var endpoint = DatabaseEndpoint.Parse("postgres://app@db/app?sslrootcert=system");
+
+        Assert.Equal(Npgsql.SslMode.VerifyFull, endpoint.SslMode);
+        Assert.Equal("system", endpoint.RootCertificate);
+        Assert.Null(endpoint.ToConnectionStringBuilder().RootCertificate);
+        Assert.Contains("the system's trusted CAs", endpoint.TlsVerificationText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Parse_PasswordWithConnectionStringDelimiters_SurvivesTheNpgsqlConnectionString()
     {
