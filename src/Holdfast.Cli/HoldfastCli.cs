@@ -40,6 +40,8 @@ internal static class HoldfastCli
 
                 var command = parse.CommandResult.Command == root ? "holdfast" : $"holdfast {parse.CommandResult.Command.Name}";
                 console.WriteError($"run '{command} --help' for usage");
+                WriteJsonError(args, console, ExitCodes.InvalidConfiguration, "usage",
+                    string.Join("; ", parse.Errors.Select(e => MaySpillASecret(e.Message) ? "an argument that looks like a connection is not an option; give it with --connection" : e.Message)), []);
                 return ExitCodes.InvalidConfiguration;
             }
 
@@ -55,16 +57,29 @@ internal static class HoldfastCli
         catch (Holdfast.HoldfastConfigurationException ex)
         {
             console.WriteError(ex.Message);
+            WriteJsonError(args, console, ExitCodes.InvalidConfiguration, "configuration", ex.Message, ex.Problems);
+            return ExitCodes.InvalidConfiguration;
+        }
+        catch (CliUsageException ex)
+        {
+            foreach (var line in ex.Lines)
+            {
+                console.WriteError(line);
+            }
+
+            WriteJsonError(args, console, ExitCodes.InvalidConfiguration, "usage", ex.Message, []);
             return ExitCodes.InvalidConfiguration;
         }
         catch (CliFailureException ex)
         {
             console.WriteError($"{ex.Failure.Kind}: {ex.Failure.Diagnosis}");
+            WriteJsonError(args, console, ex.Failure.ExitCode, ex.Failure.Kind.ToString(), ex.Failure.Diagnosis, []);
             return ex.Failure.ExitCode;
         }
         catch (OperationCanceledException)
         {
             console.WriteError("cancelled");
+            WriteJsonError(args, console, ExitCodes.Unavailable, "cancelled", "cancelled", []);
             return ExitCodes.Unavailable;
         }
 #pragma warning disable CA1031 // The last line of defence: no stack trace reaches the user.
@@ -72,6 +87,7 @@ internal static class HoldfastCli
 #pragma warning restore CA1031
         {
             console.WriteError($"internal error ({ex.GetType().Name}): {ex.Message}. This is a bug in holdfast; set HOLDFAST_DEBUG=1 for details.");
+            WriteJsonError(args, console, InternalError, "internal", $"internal error ({ex.GetType().Name}): {ex.Message}", []);
             if (Environment.GetEnvironmentVariable("HOLDFAST_DEBUG") == "1")
             {
                 console.Error.WriteLine(ex);
@@ -79,6 +95,31 @@ internal static class HoldfastCli
 
             return InternalError;
         }
+    }
+
+    /// <summary>
+    /// With <c>--json</c> for stdout (a flag, or monitor's <c>--json</c> without a file), an error is JSON there too, so a
+    /// script reading stdout always gets a document: <c>{ "error": { "exitCode", "kind", "message", "problems" } }</c>.
+    /// </summary>
+    private static void WriteJsonError(string[] args, CliConsole console, int exitCode, string kind, string message,
+        IReadOnlyList<Holdfast.ConfigurationProblem> problems)
+    {
+        var at = Array.IndexOf(args, "--json");
+        if (at < 0 || (at + 1 < args.Length && !args[at + 1].StartsWith('-') && args.Contains("monitor")))
+        {
+            return;
+        }
+
+        console.Output.WriteLine(CliJson.Serialize(new
+        {
+            Error = new
+            {
+                ExitCode = exitCode,
+                Kind = kind,
+                Message = message,
+                Problems = problems.Select(p => new { p.Setting, p.Problem, p.Fix }),
+            },
+        }));
     }
 
     /// <summary>A parse error quoting a URL or a key-value connection string, e.g. one given without --connection.</summary>

@@ -106,4 +106,54 @@ public sealed class InputHardeningTests
         Assert.Contains("this is not a PostgreSQL server", run.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, run.All, StringComparison.Ordinal);
     }
+
+    public static TheoryData<string, string> TimeoutCases
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var command in new[] { "doctor", "validate", "simulate", "wait --max 2s", "monitor --duration 1s" })
+            {
+                foreach (var value in new[] { "-3", "5000", "0", "soon" })
+                {
+                    data.Add(command, value);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TimeoutCases))]
+    public async Task TimeoutOutOfRange_IsAConfigurationError_ExitTwo_AndJsonOnStdout(string command, string value)
+    {
+        var run = await CliProcess.RunAsync([.. command.Split(' '), "--json"], new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = $"postgres://app:{Secret}@127.0.0.1:1/x",
+            ["HOLDFAST_ENVIRONMENT"] = "test",
+            ["Holdfast__Timeouts__Connection"] = value,
+        });
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(run.Stdout);
+        Assert.Contains("Holdfast:Timeouts:Connection", json.RootElement.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, run.All, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("doctor --samples many")]
+    [InlineData("validate --no-such-option")]
+    [InlineData("plan --instances 2")]
+    [InlineData("simulate --failures gremlins")]
+    [InlineData("wait --max forever")]
+    public async Task BadUsage_WithJson_PrintsAJsonError(string command)
+    {
+        var run = await CliProcess.RunAsync([.. command.Split(' '), "--json"]);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(run.Stdout);
+        Assert.Equal(2, json.RootElement.GetProperty("error").GetProperty("exitCode").GetInt32());
+    }
 }

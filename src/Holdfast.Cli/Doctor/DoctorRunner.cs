@@ -55,9 +55,9 @@ internal sealed partial class DoctorRunner(DoctorSettings settings, TimeProvider
                 ? new DetectedEnvironment(forced, "--environment")
                 : EnvironmentDetection.Detect(settings.Configuration);
             endpoint = DatabaseEndpoint.Resolve(settings.Configuration, settings.Connection);
-            timeouts = HoldfastTimeouts.Resolve(settings.Configuration, endpoint, environment);
+            timeouts = Common.CliTimeouts.Resolve(settings.Configuration, endpoint, environment);
             stageTimeout = settings.StageTimeout ?? timeouts.Profile.Connection;
-            var notes = endpoint.Warnings.Concat(timeouts.Validate().Select(p => p.ToString())).ToList();
+            var notes = endpoint.Warnings.ToList();
             var detail = $"{endpoint.SourceName} → {string.Join(", ", endpoint.Hosts)}, database {endpoint.Database}, user {endpoint.Username}" +
                          (notes.Count > 0 ? "; " + string.Join("; ", notes) : "");
             return new StageResult(StageNames.Parse, notes.Count > 0 ? StageStatus.Warning : StageStatus.Ok, time.GetElapsedTime(started), detail);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Holdfast.Cli.Common;
 using Holdfast.Configuration;
-using Holdfast.Timeouts;
 using Spectre.Console;
 
 namespace Holdfast.Cli.Monitor;
@@ -42,7 +41,7 @@ internal static class MonitorCommand
             var environment = parse.GetValue(common.Environment);
             var configuration = CliConfiguration.Load(environment: environment);
             var endpoint = DatabaseEndpoint.Resolve(configuration, parse.GetValue(common.Connection));
-            var timeouts = HoldfastTimeouts.Resolve(configuration, endpoint, environment is { } forced ? new DetectedEnvironment(forced, "--environment") : null);
+            var timeouts = CliTimeouts.Resolve(configuration, endpoint, environment is { } forced ? new DetectedEnvironment(forced, "--environment") : null);
             MonitorFiles.CheckWritable(parse.GetValue(csv), "--csv");
             MonitorFiles.CheckWritable(parse.GetValue(json), "--json");
             MonitorFiles.CheckWritable(parse.GetValue(chart), "--chart");

@@ -56,9 +56,8 @@ internal static class PlanCommand
             }
             else if (parse.GetValue(maxConnections) is null || parse.GetValue(instances) is null)
             {
-                console.WriteError("give --max-connections and --instances, or --from-server to read the server");
-                console.WriteError("run 'holdfast plan --help' for usage");
-                return ExitCodes.InvalidConfiguration;
+                throw new CliUsageException(["give --max-connections and --instances, or --from-server to read the server",
+                    "run 'holdfast plan --help' for usage"]);
             }
 
             var inputs = new CapacityInputs(
@@ -71,12 +70,7 @@ internal static class PlanCommand
                 parse.GetValue(overflow) ?? CapacityInputs.DefaultOverflow);
             if (inputs.Problems() is { Count: > 0 } problems)
             {
-                foreach (var problem in problems)
-                {
-                    console.WriteError(problem);
-                }
-
-                return ExitCodes.InvalidConfiguration;
+                throw new CliUsageException(problems);
             }
 
             PoolerCapacity? pooler = null;
@@ -90,12 +84,7 @@ internal static class PlanCommand
                     parse.GetValue(poolers) ?? 1);
                 if (pooler.Problems() is { Count: > 0 } poolerProblems)
                 {
-                    foreach (var problem in poolerProblems)
-                    {
-                        console.WriteError(problem);
-                    }
-
-                    return ExitCodes.InvalidConfiguration;
+                    throw new CliUsageException(poolerProblems);
                 }
             }
 

@@ -48,7 +48,7 @@ internal static class SimulateCommand
         {
             var environment = parse.GetValue(common.Environment);
             var configuration = CliConfiguration.Load(environment: environment);
-            var timeouts = HoldfastTimeouts.Resolve(configuration, null,
+            var timeouts = CliTimeouts.Resolve(configuration, null,
                 environment is { } forced ? new DetectedEnvironment(forced, "--environment") : null);
             var kinds = parse.GetValue(failures) ?? [];
             var requested = parse.GetValue(bypass) || BypassPolicy.IsRequested(configuration[BypassPolicy.Variable]);

@@ -47,7 +47,7 @@ internal static class WaitCommand
             var configuration = CliConfiguration.Load(environment: parse.GetValue(common.Environment));
             var endpoint = DatabaseEndpoint.Resolve(configuration, parse.GetValue(common.Connection));
             var environment = parse.GetValue(common.Environment) is { } forced ? new DetectedEnvironment(forced, "--environment") : null;
-            var timeouts = HoldfastTimeouts.Resolve(configuration, endpoint, environment);
+            var timeouts = CliTimeouts.Resolve(configuration, endpoint, environment);
             var budget = parse.GetValue(max) ?? timeouts.Profile.Initialization;
             var result = await WaitAsync(endpoint, budget, timeouts.Profile.Connection,
                 parse.GetValue(quiet) ? null : console.Error, TimeProvider.System, cancellationToken);
