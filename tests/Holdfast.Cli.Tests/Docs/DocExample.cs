@@ -56,7 +56,7 @@ internal sealed partial record DocExample(string Document, string Name, IReadOnl
 
             var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var environment = words.TakeWhile(w => w.Contains('=') && w != "holdfast" && !w.StartsWith('-'))
-                .ToDictionary(w => w[..w.IndexOf('=')], w => w[(w.IndexOf('=') + 1)..]);
+                .ToDictionary(w => w[..w.IndexOf('=')], w => w[(w.IndexOf('=') + 1)..].Trim('\''));
             var rest = words.Skip(environment.Count).ToList();
             if (rest.FirstOrDefault() != "holdfast")
             {

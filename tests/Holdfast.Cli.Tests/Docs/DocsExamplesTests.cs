@@ -16,6 +16,7 @@ public sealed partial class DocsExamplesTests
         Assert.True(examples.Count(e => e.Document == "timeouts.md") >= 6, "the timeout guide");
         Assert.True(examples.Count(e => e.Document == "startup.md") >= 6, "the start-up guide");
         Assert.True(examples.Count(e => e.Document == "high-availability.md") >= 4, "the high-availability guide");
+        Assert.True(examples.Count(e => e.Document == "managed-postgres.md") >= 3, "the managed PostgreSQL guide");
         Assert.All(examples, e => Assert.NotEmpty(e.ExpectedLines));
     }
 
