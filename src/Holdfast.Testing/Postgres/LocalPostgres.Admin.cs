@@ -53,8 +53,23 @@ public sealed partial class LocalPostgres
     /// </summary>
     /// <param name="applicationName">Only backends with this application name; all client backends when null.</param>
     /// <param name="cancellationToken">Cancels it.</param>
-    public async Task<int> TerminateConnectionsAsync(string? applicationName = null, CancellationToken cancellationToken = default) =>
-        (int)(await SuperuserScalarAsync($"SELECT count(pg_terminate_backend(pid, 5000))::int {ClientBackends}", ApplicationNameFilter(applicationName), cancellationToken))!;
+    public async Task<int> TerminateConnectionsAsync(string? applicationName = null, CancellationToken cancellationToken = default)
+    {
+        // pg_terminate_backend(pid, timeout) waits in 100 ms steps, one backend after another: all are signalled at once here,
+        // then watched until gone.
+        var pids = (int[])(await SuperuserScalarAsync(
+            $"SELECT coalesce(array_agg(pid) FILTER (WHERE pg_terminate_backend(pid)), '{{}}') {ClientBackends}",
+            ApplicationNameFilter(applicationName), cancellationToken))!;
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(5);
+        while (pids.Length > 0 && TimeProvider.System.GetUtcNow() < deadline &&
+               (long)(await SuperuserScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)",
+                   [new NpgsqlParameter<int[]> { TypedValue = pids }], cancellationToken))! > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System, cancellationToken);
+        }
+
+        return pids.Length;
+    }
 
     private static NpgsqlParameter[] ApplicationNameFilter(string? applicationName) =>
     [

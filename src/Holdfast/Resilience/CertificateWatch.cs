@@ -14,6 +14,9 @@ namespace Holdfast.Resilience;
 /// </summary>
 internal sealed class CertificateWatch : IDisposable
 {
+    /// <summary>How soon a check that saw no certificate (failed, or no TLS offered) is tried again.</summary>
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromMinutes(1);
+
     private readonly DatabaseEndpoint endpoint;
     private readonly TlsOptions options;
     private readonly TimeProvider time;
@@ -48,8 +51,9 @@ internal sealed class CertificateWatch : IDisposable
     /// <summary>Starts a check in the background when the last is older than the interval; never waits, never throws.</summary>
     public void RefreshIfDue()
     {
+        var last = Interlocked.Read(ref checkedAt);
         if (!Applies || lifetime.IsCancellationRequested ||
-            (Volatile.Read(ref latest) is not null && time.GetElapsedTime(Interlocked.Read(ref checkedAt)) < options.CertificateCheckInterval) ||
+            (last != 0 && time.GetElapsedTime(last) < (Volatile.Read(ref latest) is null ? Min(RetryAfterFailure, options.CertificateCheckInterval) : options.CertificateCheckInterval)) ||
             Interlocked.Exchange(ref running, 1) != 0)
         {
             return;
@@ -58,17 +62,18 @@ internal sealed class CertificateWatch : IDisposable
         _ = Task.Run(RefreshAsync, CancellationToken.None);
     }
 
-    /// <summary>Checks now (the caller awaits it); for tests and the first check.</summary>
-    public async Task RefreshAsync()
+    /// <summary>Checks now; <see cref="RefreshIfDue"/> runs it in the background.</summary>
+    private async Task RefreshAsync()
     {
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
             deadline.CancelAfter(TimeSpan.FromSeconds(10));
+            // Paced by attempts, not successes: a server that cannot be looked at costs one handshake a minute, not one per probe.
+            Interlocked.Exchange(ref checkedAt, time.GetTimestamp());
             if (await TlsInspector.InspectAsync(endpoint, time, deadline.Token).ConfigureAwait(false) is { Offered: true } seen)
             {
                 Volatile.Write(ref latest, seen);
-                Interlocked.Exchange(ref checkedAt, time.GetTimestamp());
                 if (seen.NotAfter is { } notAfter)
                 {
                     alerts.ObserveCertificate(notAfter - seen.ObservedAt, options.CertificateExpiryWarning, source);
@@ -88,4 +93,6 @@ internal sealed class CertificateWatch : IDisposable
     }
 
     public void Dispose() => gauge.Dispose();
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

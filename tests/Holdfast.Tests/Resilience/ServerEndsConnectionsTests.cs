@@ -10,7 +10,8 @@ namespace Holdfast.Tests.Resilience;
 /// session limits — met by many callers at once: a caller renting a connection the server already ended gets a working
 /// one (every path), and an operation whose connection is ended under it is retried (<c>ExecuteAsync</c>).
 /// </summary>
-public sealed class ServerEndsConnectionsTests
+/// <remarks>One cluster for the class: each test kills only its own application's backends, and sets its timeouts on a role of its own.</remarks>
+public sealed class ServerEndsConnectionsTests(ServerEndsConnectionsTests.Cluster cluster) : IClassFixture<ServerEndsConnectionsTests.Cluster>
 {
     private const int Callers = 24;
 
@@ -26,7 +27,7 @@ public sealed class ServerEndsConnectionsTests
     [Fact]
     public async Task KillStorm_TwentyFourCallersThroughExecute_WhileEveryBackendIsTerminatedRepeatedly_NoErrors()
     {
-        await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: Ct);
+        var postgres = cluster.Postgres;
         var app = GuardedSources.NewApplicationName("kills");
         await using var db = GuardedSources.Create(postgres, app, npgsql: b => b.MaxPoolSize = 10);
         var errors = new ConcurrentQueue<Exception>();
@@ -61,7 +62,7 @@ public sealed class ServerEndsConnectionsTests
     [InlineData(Path.Open)]
     public async Task IdleConnectionsTerminated_TwentyFourCallersRentThemAtOnce_GetWorkingOnes(Path path)
     {
-        await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: Ct);
+        var postgres = cluster.Postgres;
         var app = GuardedSources.NewApplicationName("idle-kills");
         await using var db = GuardedSources.Create(postgres, app, npgsql: b => b.MaxPoolSize = Callers);
         using var ended = new CounterReader("holdfast.connection.ended");
@@ -84,10 +85,9 @@ public sealed class ServerEndsConnectionsTests
     [Fact]
     public async Task IdleSessionTimeout_EndsPooledConnections_CallersNeverSeeIt()
     {
-        await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: Ct);
-        await postgres.ExecuteAsync($"ALTER ROLE \"{postgres.Username}\" SET idle_session_timeout = '300ms'", Ct);
+        var postgres = cluster.Postgres;
         var app = GuardedSources.NewApplicationName("idle-timeout");
-        await using var db = GuardedSources.Create(postgres, app, npgsql: b => b.MaxPoolSize = Callers);
+        await using var db = await RoleWithAsync(postgres, app, "idle_session_timeout = '300ms'");
         var errors = new ConcurrentQueue<Exception>();
         for (var round = 0; round < 3; round++)
         {
@@ -104,10 +104,9 @@ public sealed class ServerEndsConnectionsTests
     [Fact]
     public async Task IdleInTransactionTimeout_EndsTheHoldersSession_OthersGetWorkingConnections()
     {
-        await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: Ct);
-        await postgres.ExecuteAsync($"ALTER ROLE \"{postgres.Username}\" SET idle_in_transaction_session_timeout = '300ms'", Ct);
+        var postgres = cluster.Postgres;
         var app = GuardedSources.NewApplicationName("idle-tx");
-        await using var db = GuardedSources.Create(postgres, app, npgsql: b => b.MaxPoolSize = Callers);
+        await using var db = await RoleWithAsync(postgres, app, "idle_in_transaction_session_timeout = '300ms'");
         var own = 0;
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
         {
@@ -132,6 +131,16 @@ public sealed class ServerEndsConnectionsTests
         await RoundAsync(db, Path.Execute, errors);
 
         AssertNoErrors(errors, 2 * Callers, kills: Callers);
+    }
+
+    /// <summary>A guarded source for a new role with <paramref name="setting"/> (so no other test's sessions get it).</summary>
+    private static async Task<HoldfastDataSource> RoleWithAsync(LocalPostgres postgres, string app, string setting)
+    {
+        var role = $"ended_{Guid.NewGuid():N}"[..20];
+        await postgres.ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'", Ct);
+        await postgres.ExecuteAsync($"ALTER ROLE {role} SET {setting}", Ct);
+        return GuardedSources.CreateFromUrl($"postgres://{role}:pw-{role}@{postgres.Host}:{postgres.Port}/{postgres.Database}?application_name={app}", app,
+            npgsql: b => b.MaxPoolSize = Callers);
     }
 
     /// <summary>Every caller at once, one call each; the connections all end up idle in the pool.</summary>
@@ -181,6 +190,24 @@ public sealed class ServerEndsConnectionsTests
     private static void AssertNoErrors(ConcurrentQueue<Exception> errors, int calls, int kills) =>
         Assert.True(errors.IsEmpty, $"{errors.Count} errors in {calls} calls ({kills} backends ended): " +
             string.Join("\n", errors.GroupBy(e => e.GetType().Name + ": " + e.Message).Select(g => $"{g.Count()} x {g.Key}").Take(5)));
+
+    /// <summary>The class's cluster, with room for every test's pool.</summary>
+    public sealed class Cluster : IAsyncLifetime
+    {
+        private LocalPostgres? postgres;
+
+        public LocalPostgres Postgres => postgres ?? throw new InvalidOperationException("The cluster has not started.");
+
+        public async ValueTask InitializeAsync() => postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { MaxConnections = 60 });
+
+        public async ValueTask DisposeAsync()
+        {
+            if (postgres is not null)
+            {
+                await postgres.DisposeAsync();
+            }
+        }
+    }
 
     /// <summary>The total a counter of the Holdfast meter reached while this reader listened.</summary>
     private sealed class CounterReader : IDisposable
