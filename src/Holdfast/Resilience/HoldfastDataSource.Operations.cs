@@ -194,7 +194,7 @@ public sealed partial class HoldfastDataSource
         try
         {
             var pending = inner.OpenConnectionAsync(cancellationToken);
-            return pending.IsCompletedSuccessfully && options.DiscardEndedConnections && StaleConnections.IsEnded(pending.Result)
+            return pending.IsCompletedSuccessfully && options.DiscardEndedConnections && StaleConnections.IsEnded(pending.Result, time)
                 ? ReplaceEndedAsync(pending.Result, cancellationToken)
                 : pending;
         }
@@ -212,7 +212,7 @@ public sealed partial class HoldfastDataSource
         {
             var connection = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
             // A pool wait can be answered with a connection another caller returned: it may be one the server ended since.
-            return Outcome.FromResult(options.DiscardEndedConnections && StaleConnections.IsEnded(connection)
+            return Outcome.FromResult(options.DiscardEndedConnections && StaleConnections.IsEnded(connection, time)
                 ? await ReplaceEndedAsync(connection, cancellationToken).ConfigureAwait(false)
                 : connection);
         }
@@ -244,7 +244,7 @@ public sealed partial class HoldfastDataSource
             StaleConnections.Discard(ended);
             instruments.EndedConnections.Add(1, sourceTag);
             var next = await inner.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            if (discarded > maxPoolSize || !StaleConnections.IsEnded(next))
+            if (discarded > maxPoolSize || !StaleConnections.IsEnded(next, time))
             {
                 return next;
             }

@@ -22,8 +22,19 @@ internal static class StaleConnections
 {
     private static volatile bool unavailable;
 
+    /// <summary>
+    /// How often one connection's socket is looked at, at most. In a busy pool a connection is rented again microseconds after
+    /// it came back, too soon for the server to have ended it unseen; the poll is then skipped, so a hot path pays a
+    /// timestamp and a table look-up, not a system call.
+    /// </summary>
+    private static readonly TimeSpan Gap = TimeSpan.FromMilliseconds(1);
+
+    private static readonly ConditionalWeakTable<NpgsqlConnector, StrongBox<long>> LastLooked = new();
+
     /// <summary>True when the server has already ended <paramref name="connection"/>'s session (or sent it something unasked).</summary>
-    public static bool IsEnded(NpgsqlConnection connection)
+    /// <param name="connection">A connection just rented from the pool.</param>
+    /// <param name="time">The clock the gap between two looks is measured with.</param>
+    public static bool IsEnded(NpgsqlConnection connection, TimeProvider time)
     {
         if (unavailable)
         {
@@ -32,7 +43,21 @@ internal static class StaleConnections
 
         try
         {
-            return Connector(connection) is { } connector && SocketOf(connector) is { } socket && socket.Poll(0, SelectMode.SelectRead);
+            if (Connector(connection) is not { } connector)
+            {
+                return false;
+            }
+
+            var last = LastLooked.GetValue(connector, static _ => new StrongBox<long>(0));
+            var now = time.GetTimestamp();
+            var previous = Volatile.Read(ref last.Value);
+            if (previous != 0 && time.GetElapsedTime(previous, now) < Gap)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref last.Value, now);
+            return SocketOf(connector) is { } socket && socket.Poll(0, SelectMode.SelectRead);
         }
         catch (Exception ex) when (ex is MissingMemberException or ObjectDisposedException or SocketException)
         {
