@@ -87,7 +87,8 @@ internal static class HoldfastCli
 #pragma warning restore CA1031
         {
             console.WriteError($"internal error ({ex.GetType().Name}): {ex.Message}. This is a bug in holdfast; set HOLDFAST_DEBUG=1 for details.");
-            WriteJsonError(args, console, InternalError, "internal", $"internal error ({ex.GetType().Name}): {ex.Message}", []);
+            WriteJsonError(args, console, InternalError, "internal",
+                $"internal error ({ex.GetType().Name}){(MaySpillASecret(ex.Message) ? "" : ": " + ex.Message)}", []);
             if (Environment.GetEnvironmentVariable("HOLDFAST_DEBUG") == "1")
             {
                 console.Error.WriteLine(ex);

@@ -12,6 +12,9 @@ internal sealed partial class DoctorRunner
     private readonly List<EndPoint> reachable = [];
     private readonly Dictionary<DatabaseHost, IPAddress[]> resolved = [];
 
+    /// <summary>The service's own setting for the expiry warning, which doctor honours too.</summary>
+    private const string CertificateExpiryWarningKey = "Holdfast:Resilience:Tls:CertificateExpiryWarning";
+
     /// <summary>What the TLS stage saw of the server's certificate; null without TLS.</summary>
     private TlsReport? tls;
 
@@ -127,9 +130,12 @@ internal sealed partial class DoctorRunner
             return StageOutcome.Fail(FailureClassifier.FromTls(seen, target));
         }
 
-        var expiresSoon = seen.DaysLeft < TlsOptions.DefaultCertificateExpiryWarning.TotalDays;
+        var warning = Timeouts.DurationText.TryParse(settings.Configuration[CertificateExpiryWarningKey], out var configured)
+            ? configured
+            : TlsOptions.DefaultCertificateExpiryWarning;
+        var expiresSoon = warning > TimeSpan.Zero && seen.DaysLeft < warning.TotalDays;
         return new StageOutcome($"{seen.Protocol}, {seen.Cipher}; certificate {TlsDiagnosisText.Certificate(seen)}; {tls.Verification}" +
-                                (expiresSoon ? $"; it expires in less than {TlsOptions.DefaultCertificateExpiryWarning.TotalDays:0} days" : ""),
+                                (expiresSoon ? $"; it expires in less than {warning.TotalDays:0.#} days" : ""),
             expiresSoon ? StageStatus.Warning : unverified);
     }
 

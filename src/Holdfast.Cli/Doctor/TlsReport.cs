@@ -28,7 +28,7 @@ internal sealed record TlsReport(
     private static string Describe(TlsObservation seen, DatabaseEndpoint endpoint)
     {
         var chain = seen.ChainVerified
-            ? $"chain verified against {endpoint.RootCertificateFile ?? "the system's CAs"}"
+            ? $"chain verified against {endpoint.TrustDescription}"
             : $"chain not verified (sslmode={SslModes.ToLibpqName(endpoint.SslMode)}; it {(seen.ChainTrusted ? "would pass" : "would fail")} verify-ca)";
         var name = seen.HostNameVerified
             ? $"host name '{seen.Host}' verified"

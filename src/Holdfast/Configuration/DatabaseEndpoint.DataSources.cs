@@ -25,7 +25,7 @@ public sealed partial class DatabaseEndpoint
             builder[keyword] = value;
         }
 
-        // libpq's sslrootcert=system is Npgsql's verification without a root certificate: the system's trusted CAs.
+        // libpq's sslrootcert=system: the system's CA bundle as the file (Npgsql given none would read PGSSLROOTCERT).
         builder.RootCertificate = RootCertificateFile;
 
         var portsDiffer = Hosts.Select(h => h.Port).Distinct().Count() > 1;

@@ -26,9 +26,16 @@ public sealed partial class DatabaseEndpoint
     /// <summary>True when a connection without TLS is refused by the client (require and stronger).</summary>
     internal bool RequiresTls => SslMode is SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull;
 
-    /// <summary>The root certificate file to verify against, or null for the system's trusted CAs (none given, or <c>system</c>).</summary>
-    internal string? RootCertificateFile =>
-        RootCertificate is { } root && !string.Equals(root, TlsFiles.System, StringComparison.OrdinalIgnoreCase) ? root : null;
+    /// <summary>
+    /// The root certificate file to verify against: the one given, the system's CA bundle for <c>system</c>, or null (none
+    /// given: Npgsql then uses <c>PGSSLROOTCERT</c>, <c>~/.postgresql/root.crt</c> or the system's store, in that order).
+    /// </summary>
+    internal string? RootCertificateFile => RootCertificate is { } root
+        ? string.Equals(root, TlsFiles.System, StringComparison.OrdinalIgnoreCase) ? TlsFiles.SystemBundle() : root
+        : null;
+
+    /// <summary>True when <c>sslrootcert=system</c> asks for the system's trusted CAs.</summary>
+    private bool SystemTrust => string.Equals(RootCertificate, TlsFiles.System, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// What verification is in force, in words: e.g. "TLS required; the certificate chain is verified against
@@ -56,7 +63,12 @@ public sealed partial class DatabaseEndpoint
               $"({environment.ToName()}); use sslmode=verify-full with the provider's CA in sslrootcert (or PGSSLROOTCERT)"
             : null;
 
-    private string TrustText => RootCertificateFile ?? "the system's trusted CAs";
+    /// <summary>What the chain is verified against, for diagnoses: the CA file, or the system's CAs and how they were chosen.</summary>
+    internal string TrustDescription => SystemTrust
+        ? $"the system's trusted CAs (sslrootcert=system{(RootCertificateFile is { } bundle ? ": " + bundle : "")})"
+        : RootCertificateFile is { } file ? $"the CA file {file} (sslrootcert)" : "the system's trusted CAs (no sslrootcert is given)";
+
+    private string TrustText => SystemTrust || RootCertificateFile is null ? "the system's trusted CAs" : RootCertificateFile;
 
     internal DatabaseEndpoint WithTlsDefaults(SslMode? sslMode, IReadOnlyDictionary<string, string> tlsSettings) =>
         new(this, sslMode, tlsSettings);

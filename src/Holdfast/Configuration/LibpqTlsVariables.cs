@@ -23,7 +23,9 @@ internal static class LibpqTlsVariables
         Default(settings, endpoint, TlsFiles.RootCertificateKeyword, Value(configuration, RootCertificate));
         Default(settings, endpoint, TlsFiles.CertificateKeyword, Value(configuration, Certificate));
         Default(settings, endpoint, TlsFiles.KeyKeyword, Value(configuration, Key));
-        return mode is null && settings.Count == 0 ? endpoint : endpoint.WithTlsDefaults(mode, settings);
+        var applied = mode is null && settings.Count == 0 ? endpoint : endpoint.WithTlsDefaults(mode, settings);
+        TlsFiles.CheckClientKey(applied);
+        return applied;
     }
 
     private static void Default(Dictionary<string, string> settings, DatabaseEndpoint endpoint, string keyword, string? value)

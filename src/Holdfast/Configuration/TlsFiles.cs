@@ -15,9 +15,23 @@ internal static class TlsFiles
     /// <summary>libpq 16's value of <c>sslrootcert</c> for the system's trusted CAs.</summary>
     public const string System = "system";
 
+    /// <summary>Where the usual systems keep their CA bundle (Debian, Ubuntu, Alpine; RHEL, Fedora; macOS, Alpine).</summary>
+    private static readonly string[] SystemBundles =
+        ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+
     /// <summary>
-    /// Checks the TLS settings together, as libpq does: <c>sslrootcert=system</c> only with <c>verify-full</c> (and means it
-    /// when no mode is given); a client key only with its certificate.
+    /// The system's CA bundle as a file, as libpq reads <c>sslrootcert=system</c> (OpenSSL's default, <c>SSL_CERT_FILE</c>
+    /// first). Npgsql must be given it: given no root certificate it would fall back to <c>PGSSLROOTCERT</c> and
+    /// <c>~/.postgresql/root.crt</c> instead. Null where none is found (Windows): Npgsql then uses the system's store.
+    /// </summary>
+    public static string? SystemBundle() =>
+        Environment.GetEnvironmentVariable("SSL_CERT_FILE") is { Length: > 0 } file && File.Exists(file)
+            ? file
+            : SystemBundles.FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// The SSL mode the settings make, as libpq does: <c>sslrootcert=system</c> only with <c>verify-full</c> (and means it
+    /// when no mode is given).
     /// </summary>
     public static SslMode Check(SslMode? mode, IReadOnlyDictionary<string, string> settings, string setting)
     {
@@ -34,12 +48,16 @@ internal static class TlsFiles
             return SslMode.VerifyFull;
         }
 
-        if (settings.ContainsKey(KeyKeyword) && !settings.ContainsKey(CertificateKeyword))
-        {
-            throw new HoldfastConfigurationException(setting, "sslkey is given without sslcert",
-                "give the client certificate (sslcert) with its key, or remove sslkey");
-        }
-
         return mode ?? SslMode.Prefer;
+    }
+
+    /// <summary>A client key needs its certificate; checked once libpq's variables (<c>PGSSLCERT</c>) are in.</summary>
+    public static void CheckClientKey(DatabaseEndpoint endpoint)
+    {
+        if (endpoint.ClientKey is not null && endpoint.ClientCertificate is null)
+        {
+            throw new HoldfastConfigurationException(endpoint.SourceName, "sslkey is given without sslcert",
+                "give the client certificate (sslcert or PGSSLCERT) with its key, or remove sslkey");
+        }
     }
 }

@@ -65,7 +65,7 @@ internal static class TlsFailures
     {
         var where = endpoint is null ? "the server" : string.Join(", ", endpoint.Hosts);
         var mode = endpoint is null ? "?" : SslModes.ToLibpqName(endpoint.SslMode);
-        var trust = endpoint?.RootCertificateFile is { } root ? $"the CA file {root} (sslrootcert)" : "the system's trusted CAs (no sslrootcert is given)";
+        var trust = endpoint?.TrustDescription ?? "the trusted CAs";
         const string Never = "A TLS misconfiguration. Retrying will not help.";
         return problem switch
         {

@@ -1,4 +1,5 @@
 using Holdfast.Telemetry;
+using Npgsql;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -100,7 +101,7 @@ internal sealed partial class GuardedPipeline
         {
             // A token that worked may have expired: ask the provider again and try once more before calling it permanent.
             call.RefreshedCredentials = true;
-            return refresh() && call.Remaining(time) > MinimumAttempt;
+            return call.Remaining(time) > MinimumAttempt && refresh();
         }
 
         return transient && call.Remaining(time) > MinimumAttempt;
@@ -136,10 +137,20 @@ internal sealed partial class GuardedPipeline
         Interlocked.Exchange(ref lastFailureAtTicks, time.GetUtcNow().UtcTicks);
         settings.Instruments.Failures.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.FailureKindTag, HoldfastInstruments.KindTag(kind)), sourceTag);
         settings.OnFailure?.Invoke(failure, operation);
-        return transient ? CircuitVerdict.Failed
+        return transient && !EndedByServer(exception) ? CircuitVerdict.Failed
             : kind.IsPermanent() ? CircuitVerdict.Answered
             : CircuitVerdict.Neutral;
     }
+
+    /// <summary>
+    /// An operation whose connection the server ended with a word of its own — an administrator's or a failover's
+    /// <c>pg_terminate_backend</c>, a fast shutdown (57P01), an idle timeout (57P05): the server answered, so this says
+    /// nothing yet about the path. It is retried, and the retry's connect is the evidence: a server going down refuses it,
+    /// and that counts. Otherwise killing every backend at once — ten callers failing together — would open the circuit
+    /// on a server that is up.
+    /// </summary>
+    private static bool EndedByServer(Exception exception) =>
+        exception is OperationException { ConnectionBroken: true, Original: PostgresException { SqlState: "57P01" or "57P05" } };
 
     private ValueTask OnRetryAsync(OnRetryArguments<object> args)
     {

@@ -211,10 +211,15 @@ public sealed partial class HoldfastDataSource
         try
         {
             var connection = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            // A pool wait can be answered with a connection another caller returned: it may be one the server ended since.
-            return Outcome.FromResult(options.DiscardEndedConnections && StaleConnections.IsEnded(connection, time)
-                ? await ReplaceEndedAsync(connection, cancellationToken).ConfigureAwait(false)
-                : connection);
+            if (!options.DiscardEndedConnections || !StaleConnections.IsEnded(connection, time))
+            {
+                return Outcome.FromResult(connection);
+            }
+
+            // A pool wait can be answered with a connection another caller returned: one the server ended since is replaced,
+            // within this attempt's deadline like any open.
+            task = ReplaceEndedAsync(connection, cancellationToken).AsTask();
+            return Outcome.FromResult(await task.WaitAsync(cancellationToken).ConfigureAwait(false));
         }
 #pragma warning disable CA1031
         catch (Exception ex)

@@ -57,6 +57,13 @@ public sealed partial class HoldfastDataSource : DbDataSource
 
     internal HoldfastDataSource(DatabaseEndpoint endpoint, NpgsqlDataSourceBuilder npgsql, HoldfastDataSourceOptions options)
     {
+        if (options.PasswordProvider is not null && endpoint.HasPassword)
+        {
+            // Before anything is registered (the pool's name), so a corrected retry starts clean.
+            throw new HoldfastConfigurationException(endpoint.SourceName, "gives a password, and a password provider is set too",
+                "remove the password from the connection settings: the provider gives each connection its token");
+        }
+
         Endpoint = endpoint;
         this.options = options;
         time = options.TimeProvider;
@@ -89,11 +96,6 @@ public sealed partial class HoldfastDataSource : DbDataSource
 
         if (options.PasswordProvider is { } passwordProvider)
         {
-            if (endpoint.HasPassword)
-            {
-                throw new HoldfastConfigurationException(endpoint.SourceName, "gives a password, and a password provider is set too",
-                    "remove the password from the connection settings: the provider gives each connection its token");
-            }
 
             passwords = new PasswordCache(passwordProvider, options.PasswordRefreshInterval, time);
         }

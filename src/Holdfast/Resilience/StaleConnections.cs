@@ -80,8 +80,10 @@ internal static class StaleConnections
         {
             unavailable = true;
         }
-
-        connection.Dispose();
+        finally
+        {
+            connection.Dispose();
+        }
     }
 
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "get_Connector")]

@@ -35,7 +35,8 @@ internal sealed class TlsExplainer(DatabaseEndpoint endpoint, TimeProvider time)
     {
         lock (gate)
         {
-            if (inspection is null || (inspection.IsCompleted && time.GetElapsedTime(inspectedAt) > Reuse) || inspection.IsFaulted)
+            // A failed look is kept for the reuse period too: a server that cannot be looked at costs one handshake per period.
+            if (inspection is null || (inspection.IsCompleted && time.GetElapsedTime(inspectedAt) > Reuse))
             {
                 inspectedAt = time.GetTimestamp();
                 inspection = InspectAsync();

@@ -49,18 +49,34 @@ internal static class TlsInspector
             throw new NpgsqlException("The server closed the connection in answer to the SSL request", new EndOfStreamException());
         }
 
+        if (answer[0] is (byte)'N' or (byte)'E')
+        {
+            // 'E': a server too old for the SSL request answers it with an error; it offers no TLS either.
+            return new TlsObservation { Offered = false, Host = host, ObservedAt = time.GetUtcNow(), Problem = endpoint.RequiresTls ? TlsProblem.NotOffered : TlsProblem.None };
+        }
+
         if (answer[0] != (byte)'S')
         {
-            return answer[0] == (byte)'N'
-                ? new TlsObservation { Offered = false, Host = host, ObservedAt = time.GetUtcNow(), Problem = endpoint.RequiresTls ? TlsProblem.NotOffered : TlsProblem.None }
-                : throw new NpgsqlException($"Received unknown response {answer[0]} for SSLRequest (expecting S or N)");
+            var shown = answer[0] is >= 0x20 and < 0x7F ? $"'{(char)answer[0]}'" : $"0x{answer[0]:X2}";
+            throw new NpgsqlException($"Received unknown response {shown} for SSLRequest (expecting S or N)" +
+                                      (answer[0] == (byte)'H' ? ", as HTTP's 'HTTP/1.1 ...' begins" : ""));
         }
 
         var seen = SslPolicyErrors.None;
-        await using var tls = new SslStream(stream, leaveInnerStreamOpen: true, (_, _, _, errors) =>
+        var sent = new X509Certificate2Collection();
+        await using var tls = new SslStream(stream, leaveInnerStreamOpen: true, (_, _, chain, errors) =>
         {
-            // Accepted whatever it is: nothing is sent over this connection, and what is wrong is the point of looking.
+            // Accepted whatever it is: nothing is sent over this connection, and what is wrong is the point of looking. The
+            // intermediates the server sent are kept, so the chain is judged with them as Npgsql's callback judges it.
             seen = errors;
+            if (chain is not null)
+            {
+                foreach (var element in chain.ChainElements)
+                {
+                    sent.Add(new X509Certificate2(element.Certificate));
+                }
+            }
+
             return true;
         });
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
@@ -86,7 +102,19 @@ internal static class TlsInspector
 
         var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
         var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
-        var trusted = ChainsToTrustedRoot(certificate, endpoint.RootCertificateFile, now);
+        bool trusted;
+        try
+        {
+            trusted = ChainsToTrustedRoot(certificate, sent, endpoint, now);
+        }
+        finally
+        {
+            foreach (var intermediate in sent)
+            {
+                intermediate.Dispose();
+            }
+        }
+
         var nameMatches = (seen & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
         var verifyFull = endpoint.SslMode == SslMode.VerifyFull;
         var problem = !endpoint.VerifiesCertificate ? TlsProblem.None
@@ -120,15 +148,29 @@ internal static class TlsInspector
     /// it) or, without one, to a CA the system trusts. Validity dates are judged apart, so an expired certificate from the
     /// right CA is "expired", not "unknown CA".
     /// </summary>
-    private static bool ChainsToTrustedRoot(X509Certificate2 certificate, string? rootFile, DateTimeOffset now)
+    private static bool ChainsToTrustedRoot(X509Certificate2 certificate, X509Certificate2Collection sent, DatabaseEndpoint endpoint, DateTimeOffset now)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
         chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        if (rootFile is not null)
+        // Judged from what the server sent: no download, which would be synchronous and outlast the deadline.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.ExtraStore.AddRange(sent);
+        if (endpoint.RootCertificateFile is { } rootFile)
         {
-            var roots = LoadCertificates(rootFile);
+            X509Certificate2Collection roots;
+            try
+            {
+                roots = LoadCertificates(rootFile);
+            }
+            catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                // Unverified modes never read the file (Npgsql neither): an unreadable one only means "would not pass". A
+                // verifying mode fails as Npgsql's handshake does, so the file is named in the diagnosis.
+                return endpoint.VerifiesCertificate ? throw new NpgsqlException("Exception while performing SSL handshake", ex) : false;
+            }
+
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.AddRange(roots);
             chain.ChainPolicy.ExtraStore.AddRange(roots);

@@ -28,7 +28,7 @@ public sealed class DoctorTlsTests(TlsServerFixture server) : IClassFixture<TlsS
         Assert.InRange(tls.GetProperty("daysLeft").GetDouble(), 360, 366);
         Assert.True(tls.GetProperty("chainVerified").GetBoolean());
         Assert.True(tls.GetProperty("hostNameVerified").GetBoolean());
-        Assert.Contains($"chain verified against {server.CaFile}", tls.GetProperty("verification").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"chain verified against the CA file {server.CaFile}", tls.GetProperty("verification").GetString(), StringComparison.Ordinal);
         Assert.Contains("sslrootcert=" + server.CaFile, json.RootElement.GetProperty("configuration").GetProperty("display").GetString(), StringComparison.Ordinal);
     }
 

@@ -76,7 +76,9 @@ public sealed class DatabaseEndpointTests
 
         Assert.Equal(Npgsql.SslMode.VerifyFull, endpoint.SslMode);
         Assert.Equal("system", endpoint.RootCertificate);
-        Assert.Null(endpoint.ToConnectionStringBuilder().RootCertificate);
+        // Npgsql is given the system's bundle as the file: given none, it would read PGSSLROOTCERT or ~/.postgresql/root.crt.
+        Assert.Equal(Holdfast.Configuration.TlsFiles.SystemBundle(), endpoint.ToConnectionStringBuilder().RootCertificate);
+        Assert.NotNull(endpoint.ToConnectionStringBuilder().RootCertificate);
         Assert.Contains("the system's trusted CAs", endpoint.TlsVerificationText, StringComparison.Ordinal);
     }
 
