@@ -52,6 +52,8 @@ public sealed class ServerEndsConnectionsTests(ServerEndsConnectionsTests.Cluste
         await Task.WhenAll(callers);
 
         AssertNoErrors(errors, calls, kills);
+        TestContext.Current.TestOutputHelper?.WriteLine($"kill storm: {calls} calls by {Callers} callers, {kills} backends killed, 0 errors, circuit {db.Status.State}");
+        Assert.Equal(CircuitState.Closed, db.Status.State);
         Assert.True(kills >= 100, $"only {kills} backends were killed");
         Assert.True(calls > 1000, $"only {calls} calls");
     }
