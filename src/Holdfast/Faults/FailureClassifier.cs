@@ -192,7 +192,7 @@ public static class FailureClassifier
             : $"{exception.Message} ({innermost.Message})";
     }
 
-    private static T? Find<T>(Exception exception, Func<T, bool>? predicate = null)
+    internal static T? Find<T>(Exception exception, Func<T, bool>? predicate = null)
         where T : Exception
     {
         for (var current = exception; current is not null; current = Next(current))

@@ -47,18 +47,7 @@ internal static class TlsFailures
         Find(exception) == TlsProblem.Handshake && !Contains<TlsCertificateException>(exception) && Contains<AuthenticationException>(exception);
 
     /// <summary>The certificate facts a failure carries, when Holdfast's handshake saw them.</summary>
-    public static TlsObservation? Observation(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is TlsCertificateException certificate)
-            {
-                return certificate.Observation;
-            }
-        }
-
-        return null;
-    }
+    public static TlsObservation? Observation(Exception exception) => FailureClassifier.Find<TlsCertificateException>(exception)?.Observation;
 
     /// <summary>The diagnosis of a TLS failure: what happened, that retrying will not help, and the fix.</summary>
     public static string Describe(TlsProblem problem, DatabaseEndpoint? endpoint, TlsObservation? seen, string message)
@@ -110,18 +99,7 @@ internal static class TlsFailures
             : Contains<TlsCertificateException>(handshake) ? Find(handshake.InnerException!) : null;
 
     private static bool Contains<T>(Exception exception)
-        where T : Exception
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is T)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+        where T : Exception => FailureClassifier.Find<T>(exception) is not null;
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

@@ -87,25 +87,20 @@ internal static class TlsInspector
 
         using var certificate = tls.RemoteCertificate is { } remote ? new X509Certificate2(remote) : null;
         var now = time.GetUtcNow();
-        if (certificate is null)
+        var observation = new TlsObservation
         {
-            return new TlsObservation
-            {
-                Offered = true,
-                Host = host,
-                ObservedAt = now,
-                Protocol = tls.SslProtocol,
-                Cipher = tls.NegotiatedCipherSuite.ToString(),
-                Problem = endpoint.VerifiesCertificate ? TlsProblem.UnknownAuthority : TlsProblem.None,
-            };
-        }
-
-        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
-        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
-        bool trusted;
+            Offered = true,
+            Host = host,
+            ObservedAt = now,
+            Protocol = tls.SslProtocol,
+            Cipher = tls.NegotiatedCipherSuite.ToString(),
+            ChainVerified = endpoint.VerifiesCertificate,
+            HostNameVerified = endpoint.SslMode == SslMode.VerifyFull,
+            Problem = endpoint.VerifiesCertificate ? TlsProblem.UnknownAuthority : TlsProblem.None,
+        };
         try
         {
-            trusted = ChainsToTrustedRoot(certificate, sent, endpoint, now);
+            return certificate is null ? observation : Judge(observation, certificate, sent, endpoint, seen);
         }
         finally
         {
@@ -114,22 +109,25 @@ internal static class TlsInspector
                 intermediate.Dispose();
             }
         }
+    }
 
+    /// <summary>What the endpoint's sslmode makes of the certificate: its facts, and the first check it fails.</summary>
+    private static TlsObservation Judge(TlsObservation observation, X509Certificate2 certificate, X509Certificate2Collection sent,
+        DatabaseEndpoint endpoint, SslPolicyErrors seen)
+    {
+        var now = observation.ObservedAt;
+        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
+        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+        var trusted = ChainsToTrustedRoot(certificate, sent, endpoint, now);
         var nameMatches = (seen & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
-        var verifyFull = endpoint.SslMode == SslMode.VerifyFull;
         var problem = !endpoint.VerifiesCertificate ? TlsProblem.None
             : !trusted ? TlsProblem.UnknownAuthority
             : now > notAfter ? TlsProblem.Expired
             : now < notBefore ? TlsProblem.NotYetValid
-            : verifyFull && !nameMatches ? TlsProblem.HostNameMismatch
+            : observation.HostNameVerified && !nameMatches ? TlsProblem.HostNameMismatch
             : TlsProblem.None;
-        return new TlsObservation
+        return observation with
         {
-            Offered = true,
-            Host = host,
-            ObservedAt = now,
-            Protocol = tls.SslProtocol,
-            Cipher = tls.NegotiatedCipherSuite.ToString(),
             Subject = certificate.Subject,
             Issuer = certificate.Issuer,
             Names = Names(certificate),
@@ -137,8 +135,6 @@ internal static class TlsInspector
             NotAfter = notAfter,
             ChainTrusted = trusted,
             HostNameMatches = nameMatches,
-            ChainVerified = endpoint.VerifiesCertificate,
-            HostNameVerified = verifyFull,
             Problem = problem,
         };
     }
