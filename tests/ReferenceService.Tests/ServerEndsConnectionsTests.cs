@@ -46,8 +46,8 @@ public sealed class ServerEndsConnectionsTests
 
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")) + $"; {kills} backends killed";
         Assert.True(statuses.Keys.All(k => k.EndsWith(" 200", StringComparison.Ordinal)), summary);
-        Assert.True(kills >= 30, summary);
-        Assert.True(statuses.Values.Sum() >= 100, summary);
+        Assert.True(kills >= 15, summary);
+        Assert.True(statuses.Values.Sum() >= 50, summary);
         TestContext.Current.TestOutputHelper?.WriteLine(summary);
     }
 }

@@ -54,8 +54,8 @@ public sealed class ServerEndsConnectionsTests(ServerEndsConnectionsTests.Cluste
         AssertNoErrors(errors, calls, kills);
         TestContext.Current.TestOutputHelper?.WriteLine($"kill storm: {calls} calls by {Callers} callers, {kills} backends killed, 0 errors, circuit {db.Status.State}");
         Assert.Equal(CircuitState.Closed, db.Status.State);
-        Assert.True(kills >= 100, $"only {kills} backends were killed");
-        Assert.True(calls > 1000, $"only {calls} calls");
+        Assert.True(kills >= 30, $"only {kills} backends were killed");
+        Assert.True(calls > 500, $"only {calls} calls");
     }
 
     [Theory]
