@@ -24,6 +24,13 @@ internal static class PlanCommand
             CustomParser = CliParsing.Decimal,
         };
         var overlap = Whole("--rollout-overlap", "Extra instances while a rolling deployment runs old and new side by side.");
+        var maxInstances = Whole("--max-instances", "Autoscaling's maximum (Cloud Run --max-instances, an HPA's maxReplicas): the plan is for it.");
+        var minInstances = Whole("--min-instances", "Autoscaling's minimum, shown with the plan (it never needs more than the maximum).");
+        var surge = new Option<string?>("--max-surge")
+        {
+            Description = "Extra instances during a rollout, as Kubernetes' maxSurge writes it: a count (2) or a share of the instances " +
+                          "(25%, rounded up); 100% for Cloud Run, which runs the new revision beside the old one.",
+        };
         var overflow = Whole("--overflow", "Connections per instance beyond the pool (Holdfast's health probes 2 + recovery probe 1; default 3).");
         var fromServer = new Option<bool>("--from-server") { Description = "Read max_connections, superuser_reserved_connections and connections by application_name from the live server." };
         var applicationName = new Option<string?>("--application-name") { Description = "With --from-server: the service's application name; its connections (and -admin, -health) are not 'other clients'." };
@@ -43,7 +50,7 @@ internal static class PlanCommand
             "Behind a pooler (any --pooler-* option or --poolers), the pools are the pooler's clients: they must fit its " +
             "max_client_conn, and the pooler's own server connections must fit the server's budget.")
         {
-            maxConnections, instances, reserved, otherClients, margin, overlap, overflow, fromServer, applicationName,
+            maxConnections, instances, maxInstances, minInstances, surge, reserved, otherClients, margin, overlap, overflow, fromServer, applicationName,
             poolerPoolSize, poolerClients, poolerDbConnections, poolers, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -54,19 +61,21 @@ internal static class PlanCommand
                 var endpoint = DatabaseEndpoint.Resolve(CliConfiguration.Load(environment: parse.GetValue(common.Environment)), parse.GetValue(common.Connection));
                 server = await ReadServerAsync(endpoint, cancellationToken);
             }
-            else if (parse.GetValue(maxConnections) is null || parse.GetValue(instances) is null)
+            else if (parse.GetValue(maxConnections) is null || (parse.GetValue(instances) ?? parse.GetValue(maxInstances)) is null)
             {
                 throw new CliUsageException(["give --max-connections and --instances, or --from-server to read the server",
                     "run 'holdfast plan --help' for usage"]);
             }
 
+            var fleet = FleetSize.From(parse.GetValue(instances), parse.GetValue(minInstances), parse.GetValue(maxInstances),
+                parse.GetValue(surge), parse.GetValue(overlap));
             var inputs = new CapacityInputs(
                 parse.GetValue(maxConnections) ?? server!.MaxConnections,
-                parse.GetValue(instances) ?? 1,
+                fleet.Instances,
                 parse.GetValue(reserved) ?? server?.Reserved ?? CapacityInputs.DefaultReserved,
                 parse.GetValue(otherClients) ?? server?.OtherClients(parse.GetValue(applicationName)) ?? 0,
                 parse.GetValue(margin),
-                parse.GetValue(overlap) ?? 0,
+                fleet.RolloutOverlap,
                 parse.GetValue(overflow) ?? CapacityInputs.DefaultOverflow);
             if (inputs.Problems() is { Count: > 0 } problems)
             {
@@ -91,11 +100,11 @@ internal static class PlanCommand
             var plan = pooler is null ? PoolPlanner.Plan(inputs) : PoolPlanner.Plan(inputs, pooler);
             if (parse.GetValue(json))
             {
-                console.Output.WriteLine(CliJson.Serialize(new { plan.Fits, plan.PoolSize, plan.Verdict, plan.Inputs, Pooler = pooler, plan.Usable, plan.Budget, plan.InstancesAtOnce, plan.PerInstance, plan.Total, plan.Steps, Server = server }));
+                console.Output.WriteLine(CliJson.Serialize(new { plan.Fits, plan.PoolSize, plan.Verdict, plan.Inputs, Pooler = pooler, plan.Usable, plan.Budget, plan.InstancesAtOnce, plan.PerInstance, plan.Total, Headroom = Headroom(plan), Fleet = fleet, plan.Steps, Server = server }));
             }
             else
             {
-                Write(console.Ansi, plan, server);
+                Write(console.Ansi, plan, server, fleet);
             }
 
             return plan.Fits ? ExitCodes.Healthy : ExitCodes.InvalidConfiguration;
@@ -125,7 +134,10 @@ internal static class PlanCommand
         }
     }
 
-    private static void Write(IAnsiConsole console, PoolPlan plan, ServerCapacity? server)
+    /// <summary>What is left of the budget at the planned maximum, during a rollout: the room for another client.</summary>
+    private static int? Headroom(PoolPlan plan) => plan.Fits ? plan.Budget - plan.Total : null;
+
+    private static void Write(IAnsiConsole console, PoolPlan plan, ServerCapacity? server, FleetSize fleet)
     {
         console.MarkupLine("[bold]holdfast plan[/]");
         if (server is not null)
@@ -151,6 +163,16 @@ internal static class PlanCommand
         foreach (var step in plan.Steps)
         {
             console.MarkupLine($"  {Markup.Escape(step)}");
+        }
+
+        if (fleet.Description is { } description)
+        {
+            console.MarkupLine($"  fleet: {Markup.Escape(description)}");
+        }
+
+        if (Headroom(plan) is { } headroom)
+        {
+            console.MarkupLine($"  headroom = {plan.Budget} - {plan.Total} = {headroom} connections left at {plan.InstancesAtOnce} instances at once");
         }
 
         console.MarkupLine(plan.Fits ? $"[green bold]PLAN[/] {Markup.Escape(plan.Verdict)}" : $"[red bold]NO PLAN FITS[/] {Markup.Escape(plan.Verdict)}");

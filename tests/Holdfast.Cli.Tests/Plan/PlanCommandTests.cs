@@ -23,6 +23,11 @@ public sealed class PlanCommandTests
         { "--max-connections 20 --instances 10", false, 0, 13 },
         { "--max-connections 10 --instances 1 --other-clients 8", false, 0, 0 },
         { "--max-connections 3 --instances 1", false, 0, 0 },
+        // Fleets as users describe them: autoscaling's maximum, and a rollout surge as Kubernetes' maxSurge (rounded up).
+        { "--max-connections 100 --min-instances 2 --max-instances 6 --max-surge 25%", true, 6, 77 },
+        { "--max-connections 100 --max-instances 4 --max-surge 2", true, 9, 77 },
+        { "--max-connections 500 --max-instances 10 --max-surge 100%", true, 16, 397 },
+        { "--max-connections 100 --max-instances 10 --max-surge 100%", false, 0, 77 },
         // Behind a pooler: the pools are the pooler's clients; the pooler's server connections must fit the budget.
         { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 1000", true, 17, 77 },
         { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 500 --poolers 2", true, 17, 77 },
@@ -136,5 +141,34 @@ public sealed class PlanCommandTests
         Assert.Equal(4, run.ExitCode);
         Assert.Contains("AuthenticationFailed", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("cr3t", run.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plan_Fleet_SaysTheSurgeAndTheHeadroomLeft()
+    {
+        var run = await CliProcess.RunAsync(["plan", "--max-connections", "100", "--min-instances", "2", "--max-instances", "6", "--max-surge", "25%", "--json"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(8, json.RootElement.GetProperty("instancesAtOnce").GetInt32());
+        Assert.Equal(5, json.RootElement.GetProperty("headroom").GetInt32());
+        Assert.Equal(2, json.RootElement.GetProperty("fleet").GetProperty("rolloutOverlap").GetInt32());
+
+        var text = await CliProcess.RunAsync(["plan", "--max-connections", "100", "--min-instances", "2", "--max-instances", "6", "--max-surge", "25%"]);
+        Assert.Contains("fleet: 2 to 6 instances, max surge 25% = 2 more during a rollout", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("headroom = 77 - 72 = 5 connections left at 8 instances at once", text.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--max-instances 6 --max-surge lots", "--max-surge 'lots' is not a count or a percentage")]
+    [InlineData("--max-instances 6 --max-surge 25% --rollout-overlap 1", "give one")]
+    [InlineData("--instances 4 --max-instances 6", "--instances and --max-instances differ")]
+    [InlineData("--min-instances 8 --max-instances 6", "--min-instances 8 is above the maximum of 6 instances")]
+    public async Task Plan_FleetInputsThatCannotBeUsed_AreExitTwoWithTheFix(string arguments, string line)
+    {
+        var run = await CliProcess.RunAsync(["plan", "--max-connections", "100", .. arguments.Split(' ')]);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains(line, run.Stderr, StringComparison.Ordinal);
     }
 }
