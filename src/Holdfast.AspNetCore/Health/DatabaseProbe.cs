@@ -117,11 +117,28 @@ internal sealed class DatabaseProbe : IAsyncDisposable
             multiHost.ClearDatabaseStates();
         }
 
-        var connection = await AbandonableOpen.WaitAsync(healthSource.OpenConnectionAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        // While the path fails, the probe's connect is one of this instance's paced attempts (with the pool's and the
+        // recovery probe's): a fleet's health checks add nothing to a reconnect storm.
+        var pacer = dataSource.Pacer is { IsEngaged: true } engaged ? engaged : null;
+        if (pacer is not null)
         {
-            await using var command = new NpgsqlCommand("SELECT 1", connection);
-            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            await pacer.EnterAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var answered = false;
+        try
+        {
+            var connection = await AbandonableOpen.WaitAsync(healthSource.OpenConnectionAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                await using var command = new NpgsqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                answered = true;
+            }
+        }
+        finally
+        {
+            pacer?.Leave(answered);
         }
     }
 }

@@ -29,6 +29,12 @@ public sealed class FaultProxy : IAsyncDisposable
     private int mode;
     private long accepted;
 
+    /// <summary>When each connection was accepted, oldest first; the most recent <see cref="MaxRecordedAccepts"/>.</summary>
+    private readonly ConcurrentQueue<DateTimeOffset> acceptTimes = new();
+
+    /// <summary>How many accept times are kept.</summary>
+    private const int MaxRecordedAccepts = 100_000;
+
     private FaultProxy(EndPoint upstream, int port)
     {
         this.upstream = upstream;
@@ -52,6 +58,42 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>How many connections the proxy has accepted since it started.</summary>
     public long AcceptedConnections => Interlocked.Read(ref accepted);
+
+    /// <summary>When each connection was accepted (the most recent 100 000), oldest first: a client's connection attempts.</summary>
+    public IReadOnlyList<DateTimeOffset> AcceptTimes => [.. acceptTimes];
+
+    /// <summary>
+    /// The most connections accepted within any <paramref name="window"/> (a sliding window) between <paramref name="from"/>
+    /// and <paramref name="to"/>: how hard the client behind the proxy tried, e.g. "at most one connect per 100 ms".
+    /// </summary>
+    /// <param name="window">The window's length.</param>
+    /// <param name="from">The start of the span looked at.</param>
+    /// <param name="to">The end of the span looked at.</param>
+    public int MaxAcceptsWithin(TimeSpan window, DateTimeOffset from, DateTimeOffset to) => MaxWithin(AcceptTimes, window, from, to);
+
+    /// <summary>The most of <paramref name="times"/> (sorted) within any <paramref name="window"/> between <paramref name="from"/> and <paramref name="to"/>.</summary>
+    /// <param name="times">Moments, oldest first.</param>
+    /// <param name="window">The window's length.</param>
+    /// <param name="from">The start of the span looked at.</param>
+    /// <param name="to">The end of the span looked at.</param>
+    public static int MaxWithin(IReadOnlyList<DateTimeOffset> times, TimeSpan window, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(times);
+        var most = 0;
+        var first = 0;
+        var inSpan = times.Where(t => t >= from && t <= to).ToList();
+        for (var last = 0; last < inSpan.Count; last++)
+        {
+            while (inSpan[last] - inSpan[first] >= window)
+            {
+                first++;
+            }
+
+            most = Math.Max(most, last - first + 1);
+        }
+
+        return most;
+    }
 
     /// <summary>Starts a proxy to <paramref name="upstreamHost"/>:<paramref name="upstreamPort"/>, in <see cref="FaultMode.Pass"/> mode.</summary>
     /// <param name="upstreamHost">Where to forward: an IP address or host name.</param>
@@ -173,6 +215,12 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             Interlocked.Increment(ref accepted);
+            acceptTimes.Enqueue(TimeProvider.System.GetUtcNow());
+            if (acceptTimes.Count > MaxRecordedAccepts)
+            {
+                acceptTimes.TryDequeue(out _);
+            }
+
             var handler = Task.Run(() => HandleAsync(client));
             handlers.TryAdd(handler, 0);
             _ = handler.ContinueWith(t => handlers.TryRemove(t, out _), TaskScheduler.Default);

@@ -137,7 +137,15 @@ internal sealed partial class GuardedPipeline
         Interlocked.Exchange(ref lastFailureAtTicks, time.GetUtcNow().UtcTicks);
         settings.Instruments.Failures.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.FailureKindTag, HoldfastInstruments.KindTag(kind)), sourceTag);
         settings.OnFailure?.Invoke(failure, operation);
-        return transient && !EndedByServer(exception) ? CircuitVerdict.Failed
+        var endedByServer = EndedByServer(exception);
+        if (endedByServer)
+        {
+            // Not a failure of the path yet (see below), but the server may be going down: the retries' connects are paced
+            // until one gets through, which on a server that is up is the very next.
+            Pacer?.Engage();
+        }
+
+        return transient && !endedByServer ? CircuitVerdict.Failed
             : kind.IsPermanent() ? CircuitVerdict.Answered
             : CircuitVerdict.Neutral;
     }

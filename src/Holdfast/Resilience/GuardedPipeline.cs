@@ -37,7 +37,9 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         var options = settings.Options;
         time = options.TimeProvider;
         sourceTag = new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, settings.Name);
-        circuit = new CircuitController(options.CircuitBreaker.FailureThreshold, options.CircuitBreaker.BreakDuration, time, OnTransition);
+        Pacer = options.Recovery.AttemptSpacing > TimeSpan.Zero ? new ConnectPacer(options.Recovery.AttemptSpacing, settings.PoolSize, time) : null;
+        circuit = new CircuitController(options.CircuitBreaker.FailureThreshold, options.CircuitBreaker.BreakDuration, time, OnTransition,
+            Pacer is { } pacer ? pacer.Engage : null);
         var builder = new ResiliencePipelineBuilder { Name = settings.Name, TimeProvider = time };
         options.ConfigurePipeline?.Invoke(builder);
         Pipeline = builder
@@ -62,13 +64,17 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
             recovery = new RecoveryLoop(probe, () => settings.AttemptTimeout(PipelineKeys.Probe, 0),
                 () => { circuit.Recover(); return Task.CompletedTask; },
                 () => circuit.State is CircuitState.Open or CircuitState.HalfOpen, time,
-                options.Recovery.InitialDelay, options.Recovery.MaxDelay, settings.Logger);
+                new RecoveryLoop.Delays(options.Recovery.InitialDelay, options.Recovery.MaxDelay, options.Recovery.AttemptSpacing, settings.Jitter),
+                settings.Logger);
         }
 
         circuitGauge = settings.Instruments.TrackCircuit(settings.Name, () => (int)State);
     }
 
     public ResiliencePipeline Pipeline { get; }
+
+    /// <summary>Paces connection attempts while the path fails; null when pacing is off (<see cref="RecoveryOptions.AttemptSpacing"/> zero).</summary>
+    public ConnectPacer? Pacer { get; }
 
     public CircuitState State => circuit.State;
 
@@ -105,6 +111,8 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         {
             await recovery.DisposeAsync().ConfigureAwait(false);
         }
+
+        Pacer?.Dispose();
     }
 
     /// <summary>How long until the database is next tried: the recovery probe or the half-open call, whichever is first.</summary>

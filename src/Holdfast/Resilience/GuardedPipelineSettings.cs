@@ -22,6 +22,9 @@ internal sealed class GuardedPipelineSettings
     /// <summary>The endpoint, for classification and redaction.</summary>
     public DatabaseEndpoint? Endpoint { get; init; }
 
+    /// <summary>The main pool's size: where the pacer's slow start ends.</summary>
+    public int PoolSize { get; init; } = 100;
+
     /// <summary>A random number in [0, 1) for jitter.</summary>
     public Func<double> Jitter { get; init; } = static () => Random.Shared.NextDouble();
 

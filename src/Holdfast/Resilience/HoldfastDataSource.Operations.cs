@@ -191,6 +191,11 @@ public sealed partial class HoldfastDataSource
     /// <summary>Npgsql's open; one that throws before it is under way comes back as a faulted open, for the pipeline to classify.</summary>
     private ValueTask<NpgsqlConnection> StartOpen(CancellationToken cancellationToken)
     {
+        if (guard.Pacer is { IsEngaged: true } pacer)
+        {
+            return PacedOpenAsync(pacer, cancellationToken);
+        }
+
         try
         {
             var pending = inner.OpenConnectionAsync(cancellationToken);
@@ -203,6 +208,25 @@ public sealed partial class HoldfastDataSource
 #pragma warning restore CA1031
         {
             return ValueTask.FromException<NpgsqlConnection>(ex);
+        }
+    }
+
+    /// <summary>An open while the path has been failing: it starts when the pacer lets it, and tells the pacer how it went.</summary>
+    private async ValueTask<NpgsqlConnection> PacedOpenAsync(ConnectPacer pacer, CancellationToken cancellationToken)
+    {
+        await pacer.EnterAsync(cancellationToken).ConfigureAwait(false);
+        var opened = false;
+        try
+        {
+            var connection = await inner.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            opened = true;
+            return options.DiscardEndedConnections && StaleConnections.IsEnded(connection, time)
+                ? await ReplaceEndedAsync(connection, cancellationToken).ConfigureAwait(false)
+                : connection;
+        }
+        finally
+        {
+            pacer.Leave(opened);
         }
     }
 

@@ -85,6 +85,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         }
 
         maxPoolSize = settings.MaxPoolSize;
+        JitterLifetimes(settings, Random.Shared.NextDouble);
         pool = ObservePool(options.Name ?? settings.ApplicationName ?? DatabaseEndpoint.DefaultApplicationName, explicitName: options.Name is not null);
         Name = pool.PoolName;
         sourceTag = new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, Name);
@@ -128,6 +129,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         {
             Name = Name,
             Options = options,
+            PoolSize = maxPoolSize,
             Endpoint = endpoint,
             AttemptTimeout = AttemptTimeoutFor,
             Budget = BudgetFor,
@@ -190,6 +192,9 @@ public sealed partial class HoldfastDataSource : DbDataSource
 
     /// <summary>Alerts currently above normal.</summary>
     public IReadOnlyList<HoldfastAlert> ActiveAlerts => alerts.Active;
+
+    /// <summary>Paces connection attempts while the path fails (the health probe goes through it too); null when pacing is off.</summary>
+    internal ConnectPacer? Pacer => guard.Pacer;
 
     /// <summary>The watch on the server's TLS certificate (what <c>/health</c> and the dashboard show of it).</summary>
     internal CertificateWatch Certificate { get; }
@@ -263,10 +268,43 @@ public sealed partial class HoldfastDataSource : DbDataSource
     {
         // A multi-host endpoint: look at every host afresh, so a standby promoted a moment ago is found.
         ForgetHostStates(probeSource);
-        await using var connection = await probeSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("SELECT 1", connection);
-        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        var pacer = guard.Pacer;
+        if (pacer is not null)
+        {
+            // Its connect counts among this instance's paced attempts, with the pool's and the health probe's.
+            await pacer.EnterAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var answered = false;
+        try
+        {
+            await using var connection = await probeSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            answered = true;
+        }
+        finally
+        {
+            pacer?.Leave(answered);
+        }
+
         ForgetHostStates(Inner);
+    }
+
+    /// <summary>
+    /// Spreads a fleet's recycling: the pool's connection lifetime, idle lifetime and pruning interval each get ±10 %
+    /// (whole seconds, as Npgsql takes them), so instances started together do not close and reopen in step.
+    /// </summary>
+    internal static void JitterLifetimes(NpgsqlConnectionStringBuilder settings, Func<double> random)
+    {
+        static int Jitter(int seconds, Func<double> random) =>
+            seconds <= 0 ? seconds : Math.Max(1, (int)Math.Round(seconds * (0.9 + (0.2 * random()))));
+
+        settings.ConnectionLifetime = Jitter(settings.ConnectionLifetime, random);
+        settings.ConnectionIdleLifetime = Jitter(settings.ConnectionIdleLifetime, random);
+        // Pruning must stay below the idle lifetime, which Npgsql checks.
+        settings.ConnectionPruningInterval = Math.Min(Jitter(settings.ConnectionPruningInterval, random),
+            settings.ConnectionIdleLifetime > 1 ? settings.ConnectionIdleLifetime - 1 : settings.ConnectionPruningInterval);
     }
 
     /// <summary>Disposes the guard, the pools and the probes; connections still rented close when returned.</summary>

@@ -153,8 +153,9 @@ public sealed class CircuitBreakerOptions
 
 /// <summary>
 /// While the circuit is open, one background probe at a time (a new physical connection + <c>SELECT 1</c>) closes it
-/// as soon as the database answers, backing off from <see cref="InitialDelay"/> up to <see cref="MaxDelay"/>, so
-/// service follows the database back within about half a second however long the outage was.
+/// as soon as the database answers, backing off from <see cref="InitialDelay"/> up to <see cref="MaxDelay"/> with full
+/// jitter (each wait a random share of the backoff, never below <see cref="AttemptSpacing"/>), so service follows the
+/// database back within about half a second however long the outage was, and a fleet's probes do not fall in step.
 /// </summary>
 public sealed class RecoveryOptions
 {
@@ -174,4 +175,15 @@ public sealed class RecoveryOptions
     /// <value>500 ms by default; from 10 ms to 1 day, and not below <see cref="InitialDelay"/>.</value>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// While the path to the database is failing, at most one connection attempt starts per this interval from this
+    /// instance (its pool, the recovery probe and the health probe together), however many callers wait; once one gets
+    /// through, opens in flight grow 2, 3, 4, ... by one per success up to the pool's size. A fleet of N instances then
+    /// tries a returning server at most N times per interval, not N × pool size at once. The default leaves 25 ms for
+    /// scheduling, so the server sees at most one attempt per instance in any 100 ms. Zero turns pacing off.
+    /// </summary>
+    /// <value>125 ms by default; from 0 to 10 s.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan AttemptSpacing { get; set; } = TimeSpan.FromMilliseconds(125);
 }

@@ -4,7 +4,8 @@ namespace Holdfast.Resilience;
 
 /// <summary>
 /// While the circuit is open, probes the database in the background, backing off from the initial delay up to the
-/// maximum delay, and closes the circuit as soon as a probe succeeds. One probe at a time, unless one hangs on a silent
+/// maximum delay with full jitter (each wait uniform between the attempt spacing and the backoff, so the instances of a
+/// fleet whose circuits opened together do not probe in step), and closes the circuit as soon as a probe succeeds. One probe at a time, unless one hangs on a silent
 /// connection past the next tick: then another starts beside it (at most eight), so a heal is seen within a tick.
 /// Callers never wait on it: they are refused at once while it works.
 /// </summary>
@@ -14,8 +15,7 @@ internal sealed class RecoveryLoop(
     Func<Task> closeCircuit,
     Func<bool> circuitOpen,
     TimeProvider time,
-    TimeSpan initialDelay,
-    TimeSpan maxDelay,
+    RecoveryLoop.Delays delays,
     ILogger logger) : IAsyncDisposable
 {
     /// <summary>
@@ -65,12 +65,13 @@ internal sealed class RecoveryLoop(
 
     private async Task RunAsync()
     {
-        var delay = initialDelay;
+        var ceiling = delays.Initial;
         var inFlight = new List<Probe>(MaxInFlight);
         try
         {
             while (!lifetime.IsCancellationRequested && circuitOpen())
             {
+                var delay = delays.Jittered(ceiling);
                 Interlocked.Exchange(ref nextProbeAtTicks, (time.GetUtcNow() + delay).UtcTicks);
                 var tick = Task.Delay(delay, time, lifetime.Token);
                 await Task.WhenAny([tick, .. inFlight.Select(p => p.Answer)]).ConfigureAwait(false);
@@ -102,7 +103,7 @@ internal sealed class RecoveryLoop(
                 }
 
                 inFlight.Add(StartProbe());
-                delay = delay * 2 > maxDelay ? maxDelay : delay * 2;
+                ceiling = ceiling * 2 > delays.Max ? delays.Max : ceiling * 2;
             }
         }
         catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
@@ -170,6 +171,19 @@ internal sealed class RecoveryLoop(
         {
             cancel.Dispose();
         }
+    }
+
+    /// <summary>The backoff between probes: from <paramref name="Initial"/>, doubling to <paramref name="Max"/>, each wait full-jittered above <paramref name="Floor"/>.</summary>
+    /// <param name="Initial">The first backoff.</param>
+    /// <param name="Max">The largest backoff.</param>
+    /// <param name="Floor">The shortest wait (the attempt spacing).</param>
+    /// <param name="Jitter">A random number in [0, 1).</param>
+    internal sealed record Delays(TimeSpan Initial, TimeSpan Max, TimeSpan Floor, Func<double> Jitter)
+    {
+        /// <summary>A wait uniform in [floor, ceiling] (the ceiling itself when it is below the floor).</summary>
+        public TimeSpan Jittered(TimeSpan ceiling) => ceiling <= Floor
+            ? ceiling
+            : Floor + TimeSpan.FromTicks((long)((ceiling - Floor).Ticks * Jitter()));
     }
 
     /// <summary>A probe in flight and what ends it early.</summary>

@@ -283,6 +283,7 @@ public sealed class GuardedPipelineTests
         {
             o.Recovery.InitialDelay = TimeSpan.FromMilliseconds(500);
             o.Recovery.MaxDelay = TimeSpan.FromSeconds(4);
+            o.Recovery.AttemptSpacing = TimeSpan.FromMilliseconds(100);
         }, probe: async _ =>
         {
             maxRunning = Math.Max(maxRunning, Interlocked.Increment(ref running));
@@ -299,7 +300,8 @@ public sealed class GuardedPipelineTests
             openedAt = harness.Time.GetUtcNow();
             Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
             await PipelineHarness.SettleAsync();
-            Assert.Equal(TimeSpan.FromMilliseconds(500), harness.Guard.Status.NextProbeIn);
+            // Full jitter above the 100 ms attempt spacing; the harness's jitter is 0.5: 100 + (500 - 100) / 2.
+            Assert.Equal(TimeSpan.FromMilliseconds(300), harness.Guard.Status.NextProbeIn);
 
             var whileRecovering = await harness.RunAsync(_ => Succeed());
             Assert.True(whileRecovering.CompletedWithoutWaiting, "callers never wait on a dead path");
@@ -308,7 +310,8 @@ public sealed class GuardedPipelineTests
 
             Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
             Assert.Equal(4, probeTimes.Count);
-            Assert.Equal([500, 1500, 3500, 7500], probeTimes.Select(t => Math.Round(t.TotalMilliseconds / 50) * 50));
+            // Backoff ceilings 500, 1000, 2000, 4000 ms, each wait halfway between the spacing and the ceiling.
+            Assert.Equal([300, 850, 1900, 3950], probeTimes.Select(t => Math.Round(t.TotalMilliseconds / 50) * 50));
             Assert.Equal(1, maxRunning);
         }
     }
@@ -333,7 +336,8 @@ public sealed class GuardedPipelineTests
             await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
             Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
             var hanging = Volatile.Read(ref started);
-            Assert.InRange(hanging, 5, 8);
+            // One probe per jittered wait (halfway between the 125 ms spacing and the backoff, at the harness's jitter of 0.5), none ended by the silence.
+            Assert.InRange(hanging, 5, 12);
 
             Volatile.Write(ref healed, true);
             await harness.AdvanceAsync(TimeSpan.FromSeconds(0.6));
