@@ -35,8 +35,11 @@ public sealed class HealthOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The health pool's size: health probes never use more connections than this.</summary>
-    /// <value>2 by default; from 1 to 10.</value>
+    /// <summary>
+    /// The health pool's size: health probes never use more connections than this. Concurrent health requests share one
+    /// probe in flight, so one connection is all they need; <c>holdfast plan</c> counts this many per instance.
+    /// </summary>
+    /// <value>1 by default; from 1 to 10.</value>
     [Range(1, 10)]
-    public int MaxConnections { get; set; } = 2;
+    public int MaxConnections { get; set; } = 1;
 }

@@ -151,6 +151,9 @@ public static class HoldfastServiceCollectionExtensions
             settings.ApplicationName = (applicationName ?? DatabaseEndpoint.DefaultApplicationName) + DatabaseEndpoint.AdminApplicationSuffix;
             settings.MaxPoolSize = 2;
             settings.MinPoolSize = 0;
+            // Start-up work: its connections are closed once start-up is done, and any later use's go after 10 s idle.
+            settings.ConnectionIdleLifetime = 10;
+            settings.ConnectionPruningInterval = 5;
             // Schema statements run once: automatic preparation gains nothing there, and behind a pooler it would clash.
             settings.MaxAutoPrepare = 0;
             if (dataSource.Options.Pooler == PoolerMode.Transaction)

@@ -16,7 +16,7 @@ public sealed class InputHardeningTests
         { "doctor timeout beyond a week", ["doctor", "--timeout", "1e9"], "postgres://app@127.0.0.1:1/x", 2, "--timeout '1e9' is longer than 7 days" },
         { "doctor timeout in hours", ["doctor", "--timeout", "99999h"], "postgres://app@127.0.0.1:1/x", 2, "--timeout '99999h' is longer than 7 days" },
         { "monitor unwritable chart", ["monitor", "--chart", "/proc/holdfast/x.svg", "--duration", "10m"], "postgres://app@127.0.0.1:1/x", 2, "--chart: '/proc/holdfast/x.svg' cannot be written" },
-        { "plan overflow", ["plan", "--max-connections", "262143", "--instances", "2147483647"], "", 2, "= 8589934588 connections" },
+        { "plan overflow", ["plan", "--max-connections", "262143", "--instances", "2147483647"], "", 2, "= 4294967294 connections" },
         { "plan beyond max_connections", ["plan", "--max-connections", "2147483647", "--instances", "1"], "", 2, "max connections must be from 1 to 262143" },
         { "plan tiny margin", ["plan", "--max-connections", "100", "--instances", "1", "--margin", "1e-19"], "", 2, "the safety margin must be from 0.01 to 1" },
         { "unknown driver", ["validate"], $"postgresql+foo://app:{Secret}@db/orders", 2, "the driver 'foo' of the scheme is not a SQLAlchemy PostgreSQL driver" },

@@ -6,9 +6,11 @@ namespace Holdfast.AspNetCore.Hosting;
 /// <summary>
 /// Runs start-up in the background while the server listens (so <c>/health/live</c> and <c>/health/startup</c>
 /// answer from the first second). Failed: the diagnosis goes to stderr, the exit code is set (4 permanent, 3
-/// transient) and the host stops. Degraded: the recovery loop runs until the service is ready.
+/// transient) and the host stops. Degraded: the recovery loop runs until the service is ready. Ready: the admin pool's
+/// connections (schema set-up, migrations) are closed, so a serving instance holds only its pool and its health pool —
+/// what <c>holdfast plan</c> counts per instance.
 /// </summary>
-internal sealed class HoldfastStartupService(StartupOrchestrator orchestrator, IHostApplicationLifetime lifetime) : BackgroundService
+internal sealed class HoldfastStartupService(StartupOrchestrator orchestrator, HoldfastAdminDataSource admin, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,6 +26,10 @@ internal sealed class HoldfastStartupService(StartupOrchestrator orchestrator, I
             if (report.Outcome == StartupOutcome.Failed)
             {
                 Fail(new DeterministicStartupException(report));
+            }
+            else if (report.Outcome == StartupOutcome.Ready)
+            {
+                admin.DataSource.Clear();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Holdfast.Capacity;
 using Holdfast.Cli.Common;
 
 namespace Holdfast.Cli.Plan;
@@ -39,18 +39,13 @@ internal sealed record FleetSize(int Instances, int RolloutOverlap, int? MinInst
     /// <summary>Kubernetes' maxSurge: an absolute count, or a percentage of the desired instances rounded up.</summary>
     private static int SurgeCount(string value, int instances)
     {
-        var text = value.Trim();
-        if (text.EndsWith('%') && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) &&
-            double.IsFinite(percent) && percent is >= 0 and <= 1000)
+        try
         {
-            return (int)Math.Ceiling(instances * percent / 100);
+            return RolloutSurge.Count(value, instances);
         }
-
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count <= 100_000)
+        catch (FormatException ex)
         {
-            return count;
+            throw new CliUsageException($"--max-surge {ex.Message}");
         }
-
-        throw new CliUsageException($"--max-surge '{(text.Length <= 12 ? text : text[..12] + "…")}' is not a count or a percentage; write 2, or 25% (100% for Cloud Run)");
     }
 }

@@ -31,7 +31,9 @@ internal static class PlanCommand
             Description = "Extra instances during a rollout, as Kubernetes' maxSurge writes it: a count (2) or a share of the instances " +
                           "(25%, rounded up); 100% for Cloud Run, which runs the new revision beside the old one.",
         };
-        var overflow = Whole("--overflow", "Connections per instance beyond the pool (Holdfast's health probes 2 + recovery probe 1; default 3).");
+        var overflow = Whole("--overflow", "Connections per instance beyond the pool, all told (default: --health-pool + --admin-pool).");
+        var healthPool = Whole("--health-pool", "Each instance's health pool (Holdfast:Health:MaxConnections, default 1).");
+        var adminPool = Whole("--admin-pool", "Admin connections each instance keeps while serving (default 0: Holdfast closes its admin pool once start-up is done).");
         var fromServer = new Option<bool>("--from-server") { Description = "Read max_connections, superuser_reserved_connections and connections by application_name from the live server." };
         var applicationName = new Option<string?>("--application-name") { Description = "With --from-server: the service's application name; its connections (and -admin, -health) are not 'other clients'." };
         var poolerPoolSize = Whole("--pooler-pool-size", "Behind a pooler: its server connections per database and user (PgBouncer's default_pool_size, default 20).");
@@ -46,11 +48,13 @@ internal static class PlanCommand
             "  holdfast plan --max-connections 100 --instances 4\n" +
             "  holdfast plan --max-connections 500 --instances 20 --reserved 3 --other-clients 10 --margin 0.8 --rollout-overlap 2\n" +
             "  holdfast plan --from-server --instances 6 --application-name orders-api --json\n" +
-            "  holdfast plan --max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 1000\n\n" +
+            "  holdfast plan --max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 1000\n" +
+            "  holdfast plan --max-connections 40 --reserved 3 --other-clients 1 --min-instances 6 --max-instances 12 --max-surge 1\n\n" +
             "Behind a pooler (any --pooler-* option or --poolers), the pools are the pooler's clients: they must fit its " +
             "max_client_conn, and the pooler's own server connections must fit the server's budget.")
         {
-            maxConnections, instances, maxInstances, minInstances, surge, reserved, otherClients, margin, overlap, overflow, fromServer, applicationName,
+            maxConnections, instances, maxInstances, minInstances, surge, reserved, otherClients, margin, overlap, overflow, healthPool, adminPool,
+            fromServer, applicationName,
             poolerPoolSize, poolerClients, poolerDbConnections, poolers, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -76,7 +80,7 @@ internal static class PlanCommand
                 parse.GetValue(otherClients) ?? server?.OtherClients(parse.GetValue(applicationName)) ?? 0,
                 parse.GetValue(margin),
                 fleet.RolloutOverlap,
-                parse.GetValue(overflow) ?? CapacityInputs.DefaultOverflow);
+                Overflow(parse.GetValue(overflow), parse.GetValue(healthPool), parse.GetValue(adminPool)));
             if (inputs.Problems() is { Count: > 0 } problems)
             {
                 throw new CliUsageException(problems);
@@ -110,6 +114,17 @@ internal static class PlanCommand
             return plan.Fits ? ExitCodes.Healthy : ExitCodes.InvalidConfiguration;
         });
         return command;
+    }
+
+    /// <summary>Each instance's connections beyond its pool: given whole, or as its health and admin pools.</summary>
+    private static int Overflow(int? overflow, int? healthPool, int? adminPool)
+    {
+        if (overflow is not null && (healthPool is not null || adminPool is not null))
+        {
+            throw new CliUsageException("--overflow is the whole count beyond the pool: give it, or --health-pool and --admin-pool, not both");
+        }
+
+        return overflow ?? ((healthPool ?? CapacityInputs.DefaultOverflow) + (adminPool ?? 0));
     }
 
     private static Option<int?> Whole(string name, string description) => new(name)

@@ -45,6 +45,7 @@ internal static class ValidateCommand
                     report.Files,
                     report.Settings,
                     report.Plan,
+                    report.Headroom,
                     Problems = report.Problems.Select(p => new { p.Setting, p.Problem, p.Fix, Line = p.ToString() }),
                 }));
             }
@@ -85,6 +86,12 @@ internal static class ValidateCommand
         if (report.Plan is { } plan)
         {
             console.MarkupLine($"capacity  {Markup.Escape(plan.Verdict)}");
+            if (report.Headroom is { } headroom)
+            {
+                console.MarkupLine(headroom >= 0
+                    ? $"headroom  the configured pool of {report.PoolSize} leaves {headroom} of the budget's {plan.Budget} connections at {plan.InstancesAtOnce} instances at once"
+                    : $"[red]headroom[/]  the configured pool of {report.PoolSize} is {-headroom} connections over the budget of {plan.Budget} at {plan.InstancesAtOnce} instances at once");
+            }
         }
 
         foreach (var warning in report.Warnings)

@@ -23,6 +23,12 @@ internal sealed record ValidateReport(
     PoolPlan? Plan,
     IReadOnlyList<ConfigurationProblem> Problems)
 {
+    /// <summary>What the configured pool leaves of the budget at the fleet's maximum during a rollout; negative when over it.</summary>
+    public long? Headroom { get; init; }
+
+    /// <summary>The configured pool size, when a capacity is planned.</summary>
+    public int? PoolSize { get; init; }
+
     public bool Valid => Problems.Count == 0;
 
     /// <summary>Reads configuration the way the service would and checks it.</summary>
@@ -75,8 +81,12 @@ internal sealed record ValidateReport(
 
         problems.AddRange(HoldfastSettings.UnknownKeys(configuration));
         PoolPlan? plan = null;
+        long? headroom = null;
+        int? poolSize = null;
         if (Try(() => CapacitySettings.Resolve(configuration, endpoint)) is { } capacity)
         {
+            headroom = capacity.Headroom();
+            poolSize = capacity.Planned is null ? null : capacity.PoolSize.Value;
             rows.Add(new SettingRow(CapacitySettings.PoolSizeKey, capacity.PoolSize.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), WithOrigin(configuration, capacity.PoolSize.Source),
                 capacity.Planned is null ? null : "must fit the planned capacity"));
             if (capacity.Planned is { } planned)
@@ -101,7 +111,11 @@ internal sealed record ValidateReport(
         var warnings = endpoint is not null && environment is not null && endpoint.TlsWarningFor(environment.Environment) is { } tls ? new[] { tls } : [];
         return new ValidateReport(environment?.Environment.ToName() ?? "unknown", environment?.Source ?? "unknown", endpoint?.ToString(),
             note, endpoint is null ? null : endpoint.SocketDirectory is null ? endpoint.TlsVerificationText : "not used over a Unix socket",
-            warnings, Common.CliConfiguration.Files(configuration), rows, plan, problems);
+            warnings, Common.CliConfiguration.Files(configuration), rows, plan, problems)
+        {
+            Headroom = headroom,
+            PoolSize = poolSize,
+        };
     }
 
     private static string? Rule(HoldfastTimeouts timeouts, TimeoutSetting setting)

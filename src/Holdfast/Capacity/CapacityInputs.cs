@@ -7,7 +7,11 @@ namespace Holdfast.Capacity;
 /// <param name="OtherClients">Connections other clients hold (jobs, admin tools, other services).</param>
 /// <param name="SafetyMargin">The share of what is left that pools may take, 0 to 1 (0.8 by default).</param>
 /// <param name="RolloutOverlap">Extra instances while a rolling deployment runs old and new side by side.</param>
-/// <param name="Overflow">Connections per instance beyond the main pool: Holdfast's health probes (2) and recovery probe (1) by default.</param>
+/// <param name="Overflow">
+/// Connections per instance beyond the main pool: Holdfast's health pool (1) by default. The admin pool is closed once
+/// start-up is done (a starting instance's admin connection stands in for its pool, still idle then), and the recovery
+/// probe connects only while the circuit is open and the pool cleared, so neither adds to an instance's peak.
+/// </param>
 internal sealed record CapacityInputs(
     int MaxConnections,
     int Instances,
@@ -23,8 +27,8 @@ internal sealed record CapacityInputs(
     /// <summary>The default safety margin.</summary>
     public const double DefaultSafetyMargin = 0.8;
 
-    /// <summary>Holdfast's own connections per instance beyond the pool: health probes 2, recovery probe 1.</summary>
-    public const int DefaultOverflow = 3;
+    /// <summary>Holdfast's own connections per instance beyond the pool: the health pool's one.</summary>
+    public const int DefaultOverflow = 1;
 
     /// <summary>Every input that is out of range, as "name: problem" lines.</summary>
     public IReadOnlyList<string> Problems()

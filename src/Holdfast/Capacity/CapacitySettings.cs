@@ -8,7 +8,9 @@ namespace Holdfast.Capacity;
 /// Pool and capacity settings from configuration, each with its source: <c>Holdfast:Pool:MaxSize</c> (else the
 /// connection string's <c>Maximum Pool Size</c>, else Npgsql's default 100), and the planned capacity
 /// <c>Holdfast:Capacity:MaxConnections</c>, <c>Instances</c>, <c>Reserved</c>, <c>OtherClients</c>,
-/// <c>SafetyMargin</c>, <c>RolloutOverlap</c>, <c>Overflow</c> (checked when MaxConnections and Instances are set).
+/// <c>SafetyMargin</c>, <c>RolloutOverlap</c>, <c>Overflow</c> (checked when MaxConnections and Instances are set). A
+/// fleet that autoscales gives <c>MaxInstances</c> (the plan is for it; <c>Instances</c> may then be left out) and a
+/// rollout's <c>MaxSurge</c> as Kubernetes writes it (2, or 25%; 100% for Cloud Run) instead of <c>RolloutOverlap</c>.
 /// </summary>
 internal sealed class CapacitySettings
 {
@@ -50,10 +52,41 @@ internal sealed class CapacitySettings
                 : new SourcedValue<double>(fallback, "default");
         var max = Read("MaxConnections", 0);
         var instances = Read("Instances", 0);
+        if (Number(configuration, $"{CapacitySection}:MaxInstances") is { } maxInstances)
+        {
+            if (instances.Source != "default" && instances.Value != maxInstances)
+            {
+                throw new HoldfastConfigurationException($"{CapacitySection}:MaxInstances", $"is {maxInstances.ToString(CultureInfo.InvariantCulture)} but Instances is {instances.Value.ToString(CultureInfo.InvariantCulture)}",
+                    "the plan is for the autoscaling maximum: set MaxInstances alone");
+            }
+
+            values.Remove("Instances");
+            instances = values["MaxInstances"] = new SourcedValue<double>(maxInstances, $"{CapacitySection}:MaxInstances");
+        }
+
         var reserved = Read("Reserved", CapacityInputs.DefaultReserved);
         var other = Read("OtherClients", 0);
         var margin = Read("SafetyMargin", CapacityInputs.DefaultSafetyMargin);
         var overlap = Read("RolloutOverlap", 0);
+        if (configuration[$"{CapacitySection}:MaxSurge"]?.Trim() is { Length: > 0 } surge)
+        {
+            if (overlap.Source != "default")
+            {
+                throw new HoldfastConfigurationException($"{CapacitySection}:MaxSurge", "and RolloutOverlap both say how many extra instances a rollout runs",
+                    "set one of them");
+            }
+
+            try
+            {
+                values.Remove("RolloutOverlap");
+                overlap = values["MaxSurge"] = new SourcedValue<double>(RolloutSurge.Count(surge, Whole(instances.Value, instances.Source)), $"{CapacitySection}:MaxSurge");
+            }
+            catch (FormatException ex)
+            {
+                throw new HoldfastConfigurationException($"{CapacitySection}:MaxSurge", ex.Message, "write a count or a percentage of the instances");
+            }
+        }
+
         var overflow = Read("Overflow", CapacityInputs.DefaultOverflow);
         var planned = max.Source == "default" || instances.Source == "default"
             ? null
@@ -83,9 +116,24 @@ internal sealed class CapacitySettings
 
         var needed = (long)plan.InstancesAtOnce * ((long)PoolSize.Value + planned.Overflow);
         return new ConfigurationProblem(PoolSize.Source,
-            $"is {PoolSize.Value}: {plan.InstancesAtOnce} instances x ({PoolSize.Value} + {planned.Overflow} overflow) = {needed} connections, over the budget of {plan.Budget} " +
+            $"is {PoolSize.Value}: at the fleet's maximum, {plan.InstancesAtOnce} instances at once (rollout included) x ({PoolSize.Value} + {planned.Overflow} overflow) = {needed} connections, over the budget of {plan.Budget} " +
             $"((max_connections {planned.MaxConnections} - {planned.Reserved} reserved - {planned.OtherClients} other clients) x {planned.SafetyMargin.ToString("0.##", CultureInfo.InvariantCulture)})",
             plan.Fits ? $"set {PoolSizeKey} to at most {plan.PoolSize} (see 'holdfast plan')" : plan.Verdict);
+    }
+
+    /// <summary>
+    /// What the configured pool leaves of the budget at the fleet's maximum during a rollout (negative: over it); null when
+    /// no capacity is planned.
+    /// </summary>
+    public long? Headroom()
+    {
+        if (Planned is not { } planned)
+        {
+            return null;
+        }
+
+        var plan = PoolPlanner.Plan(planned);
+        return plan.Budget - ((long)plan.InstancesAtOnce * ((long)PoolSize.Value + planned.Overflow));
     }
 
     private static double? Number(IConfiguration configuration, string key)

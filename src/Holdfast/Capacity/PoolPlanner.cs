@@ -32,7 +32,7 @@ internal static class PoolPlanner
         var perInstance = budget / atOnce;
         steps.Add($"per instance = floor({budget} / {atOnce}) = {perInstance}");
         var pool = perInstance - inputs.Overflow;
-        steps.Add($"pool = {perInstance} - overflow {inputs.Overflow} (Holdfast's health and recovery probes) = {pool}");
+        steps.Add($"pool = {perInstance} - overflow {inputs.Overflow} (Holdfast's health pool and what else each instance holds) = {pool}");
 
         if (usable <= 0)
         {
@@ -92,7 +92,7 @@ internal static class PoolPlanner
         var perInstance = clientBudget / atOnce;
         steps.Add($"per instance = floor({clientBudget} / {atOnce}) = {perInstance}");
         var pool = perInstance - inputs.Overflow;
-        steps.Add($"pool = {perInstance} - overflow {inputs.Overflow} (Holdfast's health and recovery probes, through the pooler too) = {pool}");
+        steps.Add($"pool = {perInstance} - overflow {inputs.Overflow} (Holdfast's health pool and what else each instance holds, through the pooler too) = {pool}");
 
         if (usable <= 0 || server > budget)
         {

@@ -19,7 +19,7 @@ internal static class PoolSettings
     public const string CapacitySection = "Holdfast:Capacity";
 
     /// <summary>The keys of the planned capacity, under <see cref="CapacitySection"/>.</summary>
-    public static IReadOnlyList<string> CapacityKeys { get; } = ["MaxConnections", "Instances", "Reserved", "OtherClients", "SafetyMargin", "RolloutOverlap", "Overflow"];
+    public static IReadOnlyList<string> CapacityKeys { get; } = ["MaxConnections", "Instances", "MaxInstances", "Reserved", "OtherClients", "SafetyMargin", "RolloutOverlap", "MaxSurge", "Overflow"];
 
     /// <summary>Npgsql's default Max Pool Size.</summary>
     public const int NpgsqlDefaultSize = 100;

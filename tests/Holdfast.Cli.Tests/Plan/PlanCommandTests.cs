@@ -10,30 +10,36 @@ public sealed class PlanCommandTests
     public static TheoryData<string, bool, int, int> Cases => new()
     {
         // arguments, fits, pool size, budget
-        { "--max-connections 100 --instances 1", true, 74, 77 },
-        { "--max-connections 100 --instances 4", true, 16, 77 },
-        { "--max-connections 100 --instances 4 --other-clients 10", true, 14, 69 },
-        { "--max-connections 100 --instances 4 --rollout-overlap 2", true, 9, 77 },
-        { "--max-connections 500 --instances 6 --rollout-overlap 2", true, 46, 397 },
+        { "--max-connections 100 --instances 1", true, 76, 77 },
+        { "--max-connections 100 --instances 4", true, 18, 77 },
+        { "--max-connections 100 --instances 4 --other-clients 10", true, 16, 69 },
+        { "--max-connections 100 --instances 4 --rollout-overlap 2", true, 11, 77 },
+        { "--max-connections 500 --instances 6 --rollout-overlap 2", true, 48, 397 },
         { "--max-connections 500 --instances 2", true, 100, 397 },
-        { "--max-connections 200 --instances 10 --margin 0.5 --reserved 5", true, 6, 97 },
+        { "--max-connections 200 --instances 10 --margin 0.5 --reserved 5", true, 8, 97 },
         { "--max-connections 100 --instances 4 --overflow 0", true, 19, 77 },
-        { "--max-connections 25 --instances 4", true, 1, 17 },
-        { "--max-connections 100 --instances 20 --other-clients 10 --rollout-overlap 2", false, 0, 69 },
+        { "--max-connections 25 --instances 4", true, 3, 17 },
+        { "--max-connections 25 --instances 4 --health-pool 2 --admin-pool 1", true, 1, 17 },
+        { "--max-connections 25 --instances 4 --overflow 3", true, 1, 17 },
+        { "--max-connections 100 --instances 20 --other-clients 10 --rollout-overlap 2", true, 2, 69 },
+        { "--max-connections 100 --instances 40 --other-clients 10 --rollout-overlap 2", false, 0, 69 },
         { "--max-connections 20 --instances 10", false, 0, 13 },
         { "--max-connections 10 --instances 1 --other-clients 8", false, 0, 0 },
         { "--max-connections 3 --instances 1", false, 0, 0 },
         // Fleets as users describe them: autoscaling's maximum, and a rollout surge as Kubernetes' maxSurge (rounded up).
-        { "--max-connections 100 --min-instances 2 --max-instances 6 --max-surge 25%", true, 6, 77 },
-        { "--max-connections 100 --max-instances 4 --max-surge 2", true, 9, 77 },
-        { "--max-connections 500 --max-instances 10 --max-surge 100%", true, 16, 397 },
-        { "--max-connections 100 --max-instances 10 --max-surge 100%", false, 0, 77 },
+        { "--max-connections 100 --min-instances 2 --max-instances 6 --max-surge 25%", true, 8, 77 },
+        { "--max-connections 100 --max-instances 4 --max-surge 2", true, 11, 77 },
+        { "--max-connections 500 --max-instances 10 --max-surge 100%", true, 18, 397 },
+        { "--max-connections 100 --max-instances 10 --max-surge 100%", true, 2, 77 },
+        { "--max-connections 100 --max-instances 20 --max-surge 100%", false, 0, 77 },
+        // The fleet bench: 6 to 12 replicas and one more during a rollout, against 40 connections and the bench's admin client.
+        { "--max-connections 40 --other-clients 1 --min-instances 6 --max-instances 12 --max-surge 1", true, 1, 28 },
         // Behind a pooler: the pools are the pooler's clients; the pooler's server connections must fit the budget.
-        { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 1000", true, 17, 77 },
-        { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 500 --poolers 2", true, 17, 77 },
-        { "--max-connections 100 --instances 4 --pooler-pool-size 30 --pooler-max-db-connections 20 --poolers 3", true, 57, 77 },
+        { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 1000", true, 19, 77 },
+        { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 500 --poolers 2", true, 19, 77 },
+        { "--max-connections 100 --instances 4 --pooler-pool-size 30 --pooler-max-db-connections 20 --poolers 3", true, 59, 77 },
         { "--max-connections 50 --instances 4 --pooler-pool-size 60", false, 0, 37 },
-        { "--max-connections 100 --instances 40 --pooler-max-client-conn 100", false, 0, 77 },
+        { "--max-connections 100 --instances 100 --pooler-max-client-conn 100", false, 0, 77 },
     };
 
     [Theory]
@@ -65,11 +71,11 @@ public sealed class PlanCommandTests
     [Fact]
     public async Task Plan_Impossible_SaysWhatToChange()
     {
-        var run = await CliProcess.RunAsync("plan", "--max-connections", "100", "--instances", "20", "--other-clients", "10", "--rollout-overlap", "2");
+        var run = await CliProcess.RunAsync("plan", "--max-connections", "100", "--instances", "40", "--other-clients", "10", "--rollout-overlap", "2");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("per instance = floor(69 / 22) = 3", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("Raise max_connections to at least 123, run at most 15 instances", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("per instance = floor(69 / 42) = 1", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Raise max_connections to at least 118, run at most 32 instances", run.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -81,6 +87,7 @@ public sealed class PlanCommandTests
     [InlineData("plan --max-connections 100 --max-instances 6 --max-surge 25% --rollout-overlap 1", "give one")]
     [InlineData("plan --max-connections 100 --instances 4 --max-instances 6", "--instances and --max-instances differ")]
     [InlineData("plan --max-connections 100 --min-instances 8 --max-instances 6", "--min-instances 8 is above the maximum of 6 instances")]
+    [InlineData("plan --max-connections 100 --instances 4 --overflow 2 --health-pool 1", "give it, or --health-pool and --admin-pool, not both")]
     public async Task Plan_BadInput_ExitsTwoWithAClearError(string arguments, string message)
     {
         var run = await CliProcess.RunAsync(arguments.Split(' '));
@@ -117,8 +124,8 @@ public sealed class PlanCommandTests
             Assert.Equal(40, inputs.GetProperty("maxConnections").GetInt32());
             Assert.Equal(3, inputs.GetProperty("reserved").GetInt32());
             Assert.Equal(3, inputs.GetProperty("otherClients").GetInt32());
-            // usable 40 - 3 - 3 = 34, budget floor(34 x 0.8) = 27, per instance 13, pool 10.
-            Assert.Equal(10, json.RootElement.GetProperty("poolSize").GetInt32());
+            // usable 40 - 3 - 3 = 34, budget floor(34 x 0.8) = 27, per instance 13, pool 12 (beside the health pool's one).
+            Assert.Equal(12, json.RootElement.GetProperty("poolSize").GetInt32());
             var applications = json.RootElement.GetProperty("server").GetProperty("applications").EnumerateArray()
                 .ToDictionary(a => a.GetProperty("applicationName").GetString()!, a => a.GetProperty("connections").GetInt32());
             Assert.Equal(3, applications["billing-jobs"]);

@@ -93,8 +93,8 @@ public sealed class ValidateCommandTests
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("Holdfast:Timeouts:Connection: is 40 s, longer than the initialization budget of 30 s", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("Holdfast:Pool:MaxSize: is 50: 4 instances x (50 + 3 overflow) = 212 connections, over the budget of 69", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("set Holdfast:Pool:MaxSize to at most 14", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Holdfast:Pool:MaxSize: is 50: at the fleet's maximum, 4 instances at once (rollout included) x (50 + 1 overflow) = 204 connections, over the budget of 69", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("set Holdfast:Pool:MaxSize to at most 16", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("INVALID 2 problems", run.Stdout, StringComparison.Ordinal);
     }
 

@@ -49,10 +49,31 @@ public sealed class CapacitySettingsTests
 
         Assert.NotNull(problem);
         Assert.Equal(CapacitySettings.PoolSizeKey, problem.Setting);
-        Assert.Contains("6 instances x (30 + 3 overflow) = 198 connections, over the budget of 77", problem.Problem, StringComparison.Ordinal);
-        Assert.Contains("at most 9", problem.Fix, StringComparison.Ordinal);
+        Assert.Contains("6 instances at once (rollout included) x (30 + 1 overflow) = 186 connections, over the budget of 77", problem.Problem, StringComparison.Ordinal);
+        Assert.Contains("at most 11", problem.Fix, StringComparison.Ordinal);
         Assert.Equal("Holdfast:Capacity:RolloutOverlap", settings.Capacity["RolloutOverlap"].Source);
         Assert.Equal("default", settings.Capacity["Reserved"].Source);
+    }
+
+    [Fact]
+    public void AnAutoscalingFleet_IsCheckedAtItsMaximumWithTheSurge_AndTheHeadroomIsWhatIsLeft()
+    {
+        // 6 to 12 instances, one more during a rollout: 13 at once. Budget floor((40 - 3 - 1) x 0.8) = 28, 2 per instance.
+        var fits = CapacitySettings.Resolve(Config.From("Holdfast:Pool:MaxSize=1", "Holdfast:Capacity:MaxConnections=40", "Holdfast:Capacity:OtherClients=1",
+            "Holdfast:Capacity:MaxInstances=12", "Holdfast:Capacity:MaxSurge=1"), Endpoint);
+        var over = CapacitySettings.Resolve(Config.From("Holdfast:Pool:MaxSize=2", "Holdfast:Capacity:MaxConnections=40", "Holdfast:Capacity:OtherClients=1",
+            "Holdfast:Capacity:MaxInstances=12", "Holdfast:Capacity:MaxSurge=10%"), Endpoint);
+
+        Assert.Null(fits.Check());
+        Assert.Equal(13, fits.Planned!.Instances + fits.Planned.RolloutOverlap);
+        Assert.Equal(28 - (13 * 2), fits.Headroom());
+        Assert.NotNull(over.Check());
+        Assert.Contains("at the fleet's maximum, 14 instances at once", over.Check()!.Problem, StringComparison.Ordinal);
+        Assert.Equal(28 - (14 * 3), over.Headroom());
+        Assert.Throws<HoldfastConfigurationException>(() => CapacitySettings.Resolve(Config.From("Holdfast:Capacity:MaxConnections=40",
+            "Holdfast:Capacity:MaxInstances=12", "Holdfast:Capacity:MaxSurge=lots"), Endpoint));
+        Assert.Throws<HoldfastConfigurationException>(() => CapacitySettings.Resolve(Config.From("Holdfast:Capacity:MaxConnections=40",
+            "Holdfast:Capacity:MaxInstances=12", "Holdfast:Capacity:MaxSurge=1", "Holdfast:Capacity:RolloutOverlap=1"), Endpoint));
     }
 
     [Fact]

@@ -16,10 +16,10 @@ public sealed class PoolPlannerTests
             "budget = floor(87 x margin 0.8) = 69",
             "instances at once = 4 + 2 during rollout = 6",
             "per instance = floor(69 / 6) = 11",
-            "pool = 11 - overflow 3 (Holdfast's health and recovery probes) = 8",
-            "total = 6 x (8 + 3) = 66 <= budget 69",
+            "pool = 11 - overflow 1 (Holdfast's health pool and what else each instance holds) = 10",
+            "total = 6 x (10 + 1) = 66 <= budget 69",
         ], plan.Steps);
-        Assert.Equal("Max Pool Size = 8 per instance", plan.Verdict);
+        Assert.Equal("Max Pool Size = 10 per instance", plan.Verdict);
     }
 
     [Fact]
@@ -34,8 +34,8 @@ public sealed class PoolPlannerTests
 
         Assert.False(direct.Fits);
         Assert.True(pooled.Fits, pooled.Verdict);
-        Assert.Equal(16, pooled.PoolSize);
-        Assert.Equal(42 * (16 + 3), pooled.Total);
+        Assert.Equal(18, pooled.PoolSize);
+        Assert.Equal(42 * (18 + 1), pooled.Total);
         Assert.Contains("pooler server connections = 1 pooler(s) x min(default_pool_size 20 x 1 database/user pair(s)) = 20", pooled.Steps);
         Assert.False(tooManyServers.Fits);
         Assert.Contains("Lower default_pool_size to 25", tooManyServers.Verdict, StringComparison.Ordinal);
@@ -59,7 +59,7 @@ public sealed class PoolPlannerTests
         var plan = PoolPlanner.Plan(new CapacityInputs(1000, 1));
 
         Assert.Equal(PoolPlanner.MaxRecommendedPool, plan.PoolSize);
-        Assert.Contains("the budget allows 794", plan.Verdict, StringComparison.Ordinal);
+        Assert.Contains("the budget allows 796", plan.Verdict, StringComparison.Ordinal);
     }
 
     [Fact]
