@@ -10,6 +10,7 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StreamWriter log;
+    private bool disposed;
 
     private ServiceUnderTest(Process process, Uri address, StreamWriter log)
     {
@@ -91,8 +92,39 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         throw new TimeoutException($"the reference service was not ready within {within.TotalSeconds:0} s");
     }
 
+    /// <summary>The process id.</summary>
+    public int ProcessId => process.Id;
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => process.HasExited;
+
+    /// <summary>As an orchestrator stops a replica: SIGTERM, then up to <paramref name="grace"/> to drain and exit, then SIGKILL.</summary>
+    public async Task StopGracefullyAsync(TimeSpan grace)
+    {
+        if (!process.HasExited && SendSignal(process.Id, SigTerm) == 0)
+        {
+            using var deadline = new CancellationTokenSource(grace);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // It did not drain in time: killed below.
+            }
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
@@ -113,6 +145,11 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
             }
         }
     }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static int FreePort()
     {

@@ -119,12 +119,9 @@ internal sealed class DatabaseProbe : IAsyncDisposable
 
         // While the path fails, the probe's connect is one of this instance's paced attempts (with the pool's and the
         // recovery probe's): a fleet's health checks add nothing to a reconnect storm.
-        var pacer = dataSource.Pacer is { IsEngaged: true } engaged ? engaged : null;
-        if (pacer is not null)
-        {
-            await pacer.EnterAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        var lease = dataSource.Pacer is { IsEngaged: true } pacer
+            ? await pacer.EnterAsync(cancellationToken).ConfigureAwait(false)
+            : ConnectPacer.Lease.None;
         var answered = false;
         try
         {
@@ -138,7 +135,7 @@ internal sealed class DatabaseProbe : IAsyncDisposable
         }
         finally
         {
-            pacer?.Leave(answered);
+            lease.Release(answered);
         }
     }
 }

@@ -40,7 +40,7 @@ internal sealed record HealthDocument(
             new CircuitSection(circuit.State.ToString(), circuit.ConsecutiveFailures, circuit.LastFailure?.Kind.ToString(),
                 circuit.LastFailure?.Message, circuit.LastFailure?.Diagnosis, circuit.LastFailureAt,
                 // Isolated by hand: no probe is coming (NextProbeIn is then the largest span there is).
-                circuit.NextProbeIn is { } next && next < TimeSpan.FromDays(1) ? next.TotalSeconds : null),
+                circuit.NextProbeIn is { } next && next < TimeSpan.FromDays(1) ? next.TotalSeconds : null, circuit.OpenedAt),
             new LatencySection(latency.Count, Ms(latency.Summary.P50), Ms(latency.Summary.P95), Ms(latency.Summary.P99), Ms(latency.Summary.Max)),
             dataSource.PoolUsage,
             probe is null ? null : new ProbeSection(probe.Answers, Math.Round(probe.Latency.TotalMilliseconds, 1), probe.CheckedAt, probe.Failure?.Kind.ToString()),
@@ -71,7 +71,7 @@ internal sealed record TimeoutValue(double Seconds, string Source);
 internal sealed record EffectiveTimeout(double Seconds, string Reason);
 
 internal sealed record CircuitSection(string State, int ConsecutiveFailures, string? LastFailureKind, string? LastFailureMessage,
-    string? LastFailureDiagnosis, DateTimeOffset? LastFailureAt, double? NextProbeInSeconds);
+    string? LastFailureDiagnosis, DateTimeOffset? LastFailureAt, double? NextProbeInSeconds, DateTimeOffset? LastOpenedAt);
 
 internal sealed record LatencySection(int Samples, double P50Ms, double P95Ms, double P99Ms, double MaxMs);
 

@@ -192,30 +192,45 @@ public sealed class FaultProxy : IAsyncDisposable
         socket.Listen(512);
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         listener = socket;
-        var previous = acceptLoop;
-        acceptLoop = Task.Run(async () =>
+        // A thread of its own, blocked in accept: each connection is stamped the moment the kernel hands it over, not when
+        // a busy thread pool gets round to it, so AcceptTimes are what a server would see.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            await previous.ConfigureAwait(false);
-            await AcceptLoopAsync(socket).ConfigureAwait(false);
-        });
+            try
+            {
+                AcceptLoop(socket);
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "FaultProxy accept",
+        };
+        var previous = acceptLoop;
+        acceptLoop = Task.WhenAll(previous, done.Task);
+        thread.Start();
     }
 
-    private async Task AcceptLoopAsync(Socket socket)
+    private void AcceptLoop(Socket socket)
     {
         while (!lifetime.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await socket.AcceptAsync(lifetime.Token).ConfigureAwait(false);
+                client = socket.Accept();
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 return;
             }
 
-            Interlocked.Increment(ref accepted);
             acceptTimes.Enqueue(TimeProvider.System.GetUtcNow());
+            Interlocked.Increment(ref accepted);
             if (acceptTimes.Count > MaxRecordedAccepts)
             {
                 acceptTimes.TryDequeue(out _);

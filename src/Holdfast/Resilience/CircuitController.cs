@@ -25,7 +25,6 @@ internal sealed class CircuitController
     private readonly int threshold;
     private readonly TimeSpan breakDuration;
     private readonly Action<CircuitTransition> onTransition;
-    private readonly Action? onFailure;
     private CancellationTokenSource opened = new();
     private int state;
     private int failures;
@@ -38,15 +37,13 @@ internal sealed class CircuitController
     /// <param name="breakDuration">How long it stays open before a call is let through.</param>
     /// <param name="time">The clock.</param>
     /// <param name="onTransition">Told of every change of state.</param>
-    /// <param name="onFailure">Told of every connection-level failure, late ones too: the path may be failing now.</param>
-    public CircuitController(int threshold, TimeSpan breakDuration, TimeProvider time, Action<CircuitTransition> onTransition, Action? onFailure = null)
+    public CircuitController(int threshold, TimeSpan breakDuration, TimeProvider time, Action<CircuitTransition> onTransition)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1);
         this.threshold = threshold;
         this.breakDuration = breakDuration;
         this.time = time;
         this.onTransition = onTransition;
-        this.onFailure = onFailure;
     }
 
     /// <summary>The state now.</summary>
@@ -141,8 +138,6 @@ internal sealed class CircuitController
     /// <param name="attemptStarted">When the failed attempt started (<see cref="TimeProvider.GetTimestamp"/>).</param>
     public void OnFailure(long attemptStarted)
     {
-        // Late or not, a connection-level failure says the path may be failing now: attempts are paced from here on.
-        onFailure?.Invoke();
         var current = Volatile.Read(ref state);
         if (current == (int)CircuitState.Closed
                 ? attemptStarted < Volatile.Read(ref lastSuccessTimestamp)

@@ -6,8 +6,9 @@ namespace Holdfast.Resilience;
 /// then <em>probing</em>: at most one attempt starts per <see cref="Spacing"/>, from every path of this data source (its
 /// pool, the recovery probe, the health probe), whatever the number of callers. The first attempt that gets a
 /// connection starts <em>slow start</em>: at most 2 opens in flight, one more for every open that succeeds (1 → 2 → 4 per
-/// round, as TCP grows its window), until the window reaches the pool's size and the pacer is off again. A failure that
-/// counts during slow start goes back to probing. Waiting callers keep their deadlines: a wait ends with the caller's token.
+/// round, as TCP grows its window), until the window reaches the pool's size and the pacer is off again. The circuit
+/// opening again during slow start goes back to probing. Waiting callers keep their deadlines: a wait ends with the
+/// caller's token, and so does an admitted attempt's hold on its slot.
 /// </summary>
 internal sealed class ConnectPacer : IDisposable
 {
@@ -48,43 +49,52 @@ internal sealed class ConnectPacer : IDisposable
     /// <summary>Attempts let through while engaged (for tests and monitoring).</summary>
     public long Attempts => Interlocked.Read(ref attempts);
 
-    /// <summary>A connection-level failure counted against the circuit: probing from now on, until an attempt succeeds.</summary>
+    /// <summary>The circuit opened: probing from now on, until an attempt gets a connection; every wait queued until now ends (cancelled).</summary>
     public void Engage()
     {
-        if (Volatile.Read(ref mode) == (int)PacerMode.Probing)
-        {
-            return;
-        }
-
+        List<Waiter>? released = null;
         lock (gate)
         {
             Volatile.Write(ref mode, (int)PacerMode.Probing);
             window = 1;
+            // Whoever waited for a slow-start slot is refused now that the circuit is open: their waits end, so the probes
+            // that follow are not queued behind callers who no longer need a connection.
+            while (waiters.TryDequeue(out var waiter))
+            {
+                (released ??= []).Add(waiter);
+            }
+        }
+
+        foreach (var waiter in released ?? [])
+        {
+            waiter.Registration.Unregister();
+            waiter.Done.TrySetCanceled();
         }
     }
 
     /// <summary>
-    /// Waits until an attempt may start (at once while off). Pair every completed wait with one <see cref="Leave"/>.
+    /// Waits until an attempt may start (at once while off). Release the lease when the attempt ends; it is released by
+    /// itself when <paramref name="cancellationToken"/> fires first, so an attempt abandoned on a silent path (its connect
+    /// still pending in Npgsql) does not hold a slot of the window.
     /// </summary>
-    /// <param name="cancellationToken">Ends the wait; the caller's attempt deadline.</param>
-    public ValueTask EnterAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Ends the wait and the lease; the caller's attempt deadline.</param>
+    public ValueTask<Lease> EnterAsync(CancellationToken cancellationToken)
     {
         Waiter waiter;
         lock (gate)
         {
             if (Volatile.Read(ref mode) == (int)PacerMode.Off)
             {
-                inFlight++;
-                return ValueTask.CompletedTask;
+                return new ValueTask<Lease>(Lease.None);
             }
 
             if (waiters.Count == 0 && TryAdmit())
             {
-                return ValueTask.CompletedTask;
+                return new ValueTask<Lease>(Lease.For(this, cancellationToken));
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            waiter = new Waiter();
+            waiter = new Waiter(cancellationToken);
             if (cancellationToken.CanBeCanceled)
             {
                 // The callback only completes the wait (no lock): registering here cannot deadlock.
@@ -95,12 +105,12 @@ internal sealed class ConnectPacer : IDisposable
             ArmTimer();
         }
 
-        return new ValueTask(waiter.Done.Task);
+        return new ValueTask<Lease>(waiter.Done.Task);
     }
 
     /// <summary>An attempt let in by <see cref="EnterAsync"/> ended; <paramref name="opened"/> when it got a connection.</summary>
     /// <param name="opened">True when a connection came back: the path answers, and the window grows.</param>
-    public void Leave(bool opened)
+    private void Leave(bool opened)
     {
         lock (gate)
         {
@@ -131,7 +141,7 @@ internal sealed class ConnectPacer : IDisposable
             while (waiters.TryDequeue(out var waiter))
             {
                 waiter.Done.TrySetCanceled();
-                waiter.Registration.Dispose();
+                waiter.Registration.Unregister();
             }
         }
     }
@@ -169,11 +179,12 @@ internal sealed class ConnectPacer : IDisposable
 
         foreach (var waiter in admitted)
         {
-            waiter.Registration.Dispose();
-            if (!waiter.Done.TrySetResult())
+            waiter.Registration.Unregister();
+            var lease = Lease.For(this, waiter.Token);
+            if (!waiter.Done.TrySetResult(lease))
             {
                 // Cancelled between the lock and here: its slot goes to the next.
-                Leave(opened: false);
+                lease.Release(opened: false);
             }
         }
     }
@@ -218,11 +229,51 @@ internal sealed class ConnectPacer : IDisposable
         }
     }
 
-    private sealed class Waiter
+    private sealed class Waiter(CancellationToken token)
     {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public CancellationToken Token { get; } = token;
+
+        public TaskCompletionSource<Lease> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public CancellationTokenRegistration Registration { get; set; }
+    }
+
+    /// <summary>One admitted attempt's slot: released once, by the attempt's end or by its deadline, whichever is first.</summary>
+    internal sealed class Lease
+    {
+        /// <summary>The lease of an attempt made while the pacer is off: releasing it does nothing.</summary>
+        public static readonly Lease None = new(null);
+
+        private readonly ConnectPacer? owner;
+        private CancellationTokenRegistration registration;
+        private int released;
+
+        private Lease(ConnectPacer? owner) => this.owner = owner;
+
+        public static Lease For(ConnectPacer owner, CancellationToken token)
+        {
+            var lease = new Lease(owner);
+            if (token.CanBeCanceled)
+            {
+                lease.registration = token.UnsafeRegister(static state => ((Lease)state!).Release(opened: false), lease);
+            }
+
+            return lease;
+        }
+
+        /// <summary>The attempt ended; <paramref name="opened"/> when it got a connection. Only the first call counts.</summary>
+        /// <param name="opened">True when a connection came back.</param>
+        public void Release(bool opened)
+        {
+            if (owner is null || Interlocked.Exchange(ref released, 1) != 0)
+            {
+                return;
+            }
+
+            // Unregister, not Dispose: this may run inside the registration's own callback.
+            registration.Unregister();
+            owner.Leave(opened);
+        }
     }
 }
 

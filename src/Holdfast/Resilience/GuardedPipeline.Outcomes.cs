@@ -137,15 +137,7 @@ internal sealed partial class GuardedPipeline
         Interlocked.Exchange(ref lastFailureAtTicks, time.GetUtcNow().UtcTicks);
         settings.Instruments.Failures.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.FailureKindTag, HoldfastInstruments.KindTag(kind)), sourceTag);
         settings.OnFailure?.Invoke(failure, operation);
-        var endedByServer = EndedByServer(exception);
-        if (endedByServer)
-        {
-            // Not a failure of the path yet (see below), but the server may be going down: the retries' connects are paced
-            // until one gets through, which on a server that is up is the very next.
-            Pacer?.Engage();
-        }
-
-        return transient && !endedByServer ? CircuitVerdict.Failed
+        return transient && !EndedByServer(exception) ? CircuitVerdict.Failed
             : kind.IsPermanent() ? CircuitVerdict.Answered
             : CircuitVerdict.Neutral;
     }
@@ -192,6 +184,10 @@ internal sealed partial class GuardedPipeline
         switch (transition)
         {
             case CircuitTransition.Opened:
+                // From now until the pool has refilled, this instance's connects are paced (the recovery probe's, the
+                // half-open call's, the health probe's). Before the circuit opens they are not: the callers' own failing
+                // attempts are what opens it, and holding them back would keep them waiting on a dead path.
+                Pacer?.Engage();
                 recovery?.Start();
                 Log.CircuitOpened(settings.Logger, settings.Name, circuit.ConsecutiveFailures, lastFailure?.Kind ?? FailureKind.Unknown,
                     settings.Options.CircuitBreaker.BreakDuration.TotalSeconds);

@@ -38,8 +38,7 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
         time = options.TimeProvider;
         sourceTag = new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, settings.Name);
         Pacer = options.Recovery.AttemptSpacing > TimeSpan.Zero ? new ConnectPacer(options.Recovery.AttemptSpacing, settings.PoolSize, time) : null;
-        circuit = new CircuitController(options.CircuitBreaker.FailureThreshold, options.CircuitBreaker.BreakDuration, time, OnTransition,
-            Pacer is { } pacer ? pacer.Engage : null);
+        circuit = new CircuitController(options.CircuitBreaker.FailureThreshold, options.CircuitBreaker.BreakDuration, time, OnTransition);
         var builder = new ResiliencePipelineBuilder { Name = settings.Name, TimeProvider = time };
         options.ConfigurePipeline?.Invoke(builder);
         Pipeline = builder

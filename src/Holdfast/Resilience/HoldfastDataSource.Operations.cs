@@ -214,7 +214,7 @@ public sealed partial class HoldfastDataSource
     /// <summary>An open while the path has been failing: it starts when the pacer lets it, and tells the pacer how it went.</summary>
     private async ValueTask<NpgsqlConnection> PacedOpenAsync(ConnectPacer pacer, CancellationToken cancellationToken)
     {
-        await pacer.EnterAsync(cancellationToken).ConfigureAwait(false);
+        var lease = await pacer.EnterAsync(cancellationToken).ConfigureAwait(false);
         var opened = false;
         try
         {
@@ -226,7 +226,7 @@ public sealed partial class HoldfastDataSource
         }
         finally
         {
-            pacer.Leave(opened);
+            lease.Release(opened);
         }
     }
 

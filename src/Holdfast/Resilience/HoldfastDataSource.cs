@@ -268,13 +268,8 @@ public sealed partial class HoldfastDataSource : DbDataSource
     {
         // A multi-host endpoint: look at every host afresh, so a standby promoted a moment ago is found.
         ForgetHostStates(probeSource);
-        var pacer = guard.Pacer;
-        if (pacer is not null)
-        {
-            // Its connect counts among this instance's paced attempts, with the pool's and the health probe's.
-            await pacer.EnterAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        // Its connect counts among this instance's paced attempts, with the pool's and the health probe's.
+        var lease = guard.Pacer is { } pacer ? await pacer.EnterAsync(cancellationToken).ConfigureAwait(false) : ConnectPacer.Lease.None;
         var answered = false;
         try
         {
@@ -285,7 +280,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         }
         finally
         {
-            pacer?.Leave(answered);
+            lease.Release(answered);
         }
 
         ForgetHostStates(Inner);

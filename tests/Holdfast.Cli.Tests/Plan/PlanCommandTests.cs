@@ -33,7 +33,9 @@ public sealed class PlanCommandTests
         { "--max-connections 100 --max-instances 10 --max-surge 100%", true, 2, 77 },
         { "--max-connections 100 --max-instances 20 --max-surge 100%", false, 0, 77 },
         // The fleet bench: 6 to 12 replicas and one more during a rollout, against 40 connections and the bench's admin client.
-        { "--max-connections 40 --other-clients 1 --min-instances 6 --max-instances 12 --max-surge 1", true, 1, 28 },
+        { "--max-connections 40 --other-clients 2 --min-instances 6 --max-instances 12 --max-surge 1", true, 1, 28 },
+        // The fleet test in ./test: 3 to 6 replicas and a surge of one, against 30 connections.
+        { "--max-connections 30 --other-clients 2 --min-instances 3 --max-instances 6 --max-surge 1", true, 1, 20 },
         // Behind a pooler: the pools are the pooler's clients; the pooler's server connections must fit the budget.
         { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 1000", true, 19, 77 },
         { "--max-connections 100 --instances 40 --pooler-pool-size 20 --pooler-max-client-conn 500 --poolers 2", true, 19, 77 },

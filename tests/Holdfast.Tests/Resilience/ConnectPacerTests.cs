@@ -38,7 +38,7 @@ public sealed class ConnectPacerTests
             time.Advance(TimeSpan.FromMilliseconds(1));
             await Settle();
             Assert.Equal(step + 1, entries.Count(e => e.IsCompleted));
-            pacer.Leave(opened: false);
+            (await entries.First(e => e.IsCompleted)).Release(opened: false);
         }
 
         Assert.Equal(PacerMode.Probing, pacer.Mode);
@@ -53,22 +53,26 @@ public sealed class ConnectPacerTests
         Assert.True(first.IsCompletedSuccessfully);
         var waiting = Enumerable.Range(0, 30).Select(_ => pacer.EnterAsync(TestContext.Current.CancellationToken).AsTask()).ToList();
 
-        pacer.Leave(opened: true);
+        (await first).Release(opened: true);
         await Settle();
         Assert.Equal(PacerMode.SlowStart, pacer.Mode);
         Assert.Equal(2, waiting.Count(e => e.IsCompleted));
 
         // A round: every open in flight succeeds; each success lets one more in than it frees (1 -> 2 -> 4 -> 8).
         var admitted = 2;
-        pacer.Leave(opened: true);
-        pacer.Leave(opened: true);
+        foreach (var lease in waiting.Take(2))
+        {
+            (await lease).Release(opened: true);
+            (await lease).Release(opened: true); // a second release of the same lease counts for nothing
+        }
+
         await Settle();
         Assert.Equal(admitted + 4, waiting.Count(e => e.IsCompleted));
         admitted += 4;
 
-        for (var i = 0; i < 4; i++)
+        foreach (var lease in waiting.Skip(2).Take(4))
         {
-            pacer.Leave(opened: true);
+            (await lease).Release(opened: true);
         }
 
         // Window 8 reached: the pacer is off and everyone waiting goes.
@@ -83,8 +87,7 @@ public sealed class ConnectPacerTests
     {
         using var pacer = new ConnectPacer(Spacing, 50, time);
         pacer.Engage();
-        await pacer.EnterAsync(TestContext.Current.CancellationToken);
-        pacer.Leave(opened: true);
+        (await pacer.EnterAsync(TestContext.Current.CancellationToken)).Release(opened: true);
         Assert.Equal(PacerMode.SlowStart, pacer.Mode);
 
         time.Advance(Spacing);
@@ -98,6 +101,27 @@ public sealed class ConnectPacerTests
         time.Advance(Spacing);
         await Settle();
         Assert.True(next.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task AnAdmittedAttemptPastItsDeadline_GivesItsSlotBack_EvenIfItsConnectNeverEnds()
+    {
+        // Slow start with a window of 2, both slots taken by connects sent into a silent path.
+        using var pacer = new ConnectPacer(Spacing, 10, time);
+        pacer.Engage();
+        (await pacer.EnterAsync(TestContext.Current.CancellationToken)).Release(opened: true);
+        using var deadline = new CancellationTokenSource();
+        _ = await pacer.EnterAsync(deadline.Token);
+        _ = await pacer.EnterAsync(deadline.Token);
+        var next = pacer.EnterAsync(TestContext.Current.CancellationToken).AsTask();
+        await Settle();
+        Assert.False(next.IsCompleted);
+
+        // Their deadlines pass; their connects are still pending in Npgsql and never released by hand.
+        await deadline.CancelAsync();
+        await Settle();
+
+        Assert.True(next.IsCompletedSuccessfully, "a slot held by an abandoned attempt is given back at its deadline");
     }
 
     [Fact]

@@ -336,7 +336,7 @@ public sealed class GuardedPipelineTests
             await harness.AdvanceAsync(TimeSpan.FromSeconds(3));
             Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
             var hanging = Volatile.Read(ref started);
-            // One probe per jittered wait (halfway between the 125 ms spacing and the backoff, at the harness's jitter of 0.5), none ended by the silence.
+            // One probe per jittered wait (halfway between the 200 ms spacing and the backoff, at the harness's jitter of 0.5), none ended by the silence.
             Assert.InRange(hanging, 5, 12);
 
             Volatile.Write(ref healed, true);
