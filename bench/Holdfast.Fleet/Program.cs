@@ -7,6 +7,11 @@ using Spectre.Console;
 // bench/fleet: N replicas of the reference service (their own processes) against one small LocalPostgres, directly or
 // through PgBouncer, each sized by holdfast plan; bounded load on every replica; the faults in turn. One table, and the
 // results (one object per fault and mode) in bench/fleet-results.json.
+if (args.Length > 0 && args[0] == "soak")
+{
+    return await Soak.RunAsync(args[1..]);
+}
+
 var (settings, error) = FleetSettings.Parse(args);
 if (settings is null)
 {

@@ -20,7 +20,8 @@ builder.Services.AddSingleton<AccountStore>();
 // The EF Core path: the notes, on Holdfast's data source, their schema from migrations at start-up.
 builder.Services.AddDbContext<NotesDb>((sp, options) => options.UseHoldfast(sp));
 builder.Services.AddHoldfastMigrations<NotesDb>();
-builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddHoldfastInstrumentation().AddPrometheusExporter());
+// .NET's own runtime meter beside Holdfast's: heap after the last GC, working set, threads (what bench/soak watches).
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddHoldfastInstrumentation().AddMeter("System.Runtime").AddPrometheusExporter());
 
 var app = builder.Build();
 app.UseExceptionHandler();
