@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Holdfast.Fleet;
 
 /// <summary>What one fault did to the fleet; times in seconds from the fault's start (all_ready_s: from the database accepting again).</summary>
@@ -8,15 +10,15 @@ internal sealed record FleetResult(
     int PoolSize,
     int Requests,
     IReadOnlyDictionary<string, int> ByStatus,
-    int Other5xx,
+    [property: JsonPropertyName("other_5xx")] int Other5xx,
     int Unanswered,
-    int Missing503RetryAfter,
+    [property: JsonPropertyName("missing_503_retry_after")] int Missing503RetryAfter,
     int TooManyClients,
-    double? First503S,
+    [property: JsonPropertyName("first_503_s")] double? First503S,
     double? AllReadyS,
     int PeakServerConnections,
     int MaxConnections,
-    int MaxAttemptsPer100ms,
-    int FleetMaxAttemptsPer100ms,
+    [property: JsonPropertyName("max_attempts_per_100ms")] int MaxAttemptsPer100ms,
+    [property: JsonPropertyName("fleet_max_attempts_per_100ms")] int FleetMaxAttemptsPer100ms,
     int DiscoveryAttempts,
     string Note);

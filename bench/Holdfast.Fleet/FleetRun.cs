@@ -129,6 +129,11 @@ internal sealed class FleetRun(FleetRig rig)
             await rig.RemoveAsync(extra).ConfigureAwait(false);
         }
 
+        foreach (var (load, _) in loads)
+        {
+            await load.DisposeAsync().ConfigureAwait(false);
+        }
+
         return new FleetResult(
             fault,
             settings.Mode,

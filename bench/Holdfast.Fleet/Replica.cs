@@ -101,13 +101,9 @@ internal sealed class Replica : IAsyncDisposable
         await Proxy.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Ends the process and the proxy; the load belongs to whoever started it (see <see cref="FleetRun"/>).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Load is { } load)
-        {
-            await load.DisposeAsync().ConfigureAwait(false);
-        }
-
         await Service.DisposeAsync().ConfigureAwait(false);
         await Proxy.DisposeAsync().ConfigureAwait(false);
         health.Dispose();

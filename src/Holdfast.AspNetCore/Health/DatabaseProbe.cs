@@ -126,6 +126,14 @@ internal sealed class DatabaseProbe : IAsyncDisposable
         try
         {
             var connection = await AbandonableOpen.WaitAsync(healthSource.OpenConnectionAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
+            if (StaleConnections.IsEnded(connection, time))
+            {
+                // The health pool's idle connection from before a restart: the server ended it, so the probe takes a fresh
+                // one instead of reporting the restart that is already over (and holding readiness back a cache period).
+                StaleConnections.Discard(connection);
+                connection = await AbandonableOpen.WaitAsync(healthSource.OpenConnectionAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
+            }
+
             await using (connection.ConfigureAwait(false))
             {
                 await using var command = new NpgsqlCommand("SELECT 1", connection);
