@@ -7,6 +7,12 @@ using Spectre.Console;
 // bench/fleet: N replicas of the reference service (their own processes) against one small LocalPostgres, directly or
 // through PgBouncer, each sized by holdfast plan; bounded load on every replica; the faults in turn. One table, and the
 // results (one object per fault and mode) in bench/fleet-results.json.
+if (Console.IsOutputRedirected)
+{
+    // A log file or a pipe: the table at its full width, not folded to 80 columns.
+    AnsiConsole.Profile.Width = 240;
+}
+
 if (args.Length > 0 && args[0] == "soak")
 {
     return await Soak.RunAsync(args[1..]);
