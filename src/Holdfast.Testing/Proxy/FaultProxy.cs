@@ -230,19 +230,21 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             acceptTimes.Enqueue(TimeProvider.System.GetUtcNow());
+            // The mode at the moment of the accept decides the connection's fate, whenever its handler runs.
+            var modeAtAccept = Mode;
             Interlocked.Increment(ref accepted);
             if (acceptTimes.Count > MaxRecordedAccepts)
             {
                 acceptTimes.TryDequeue(out _);
             }
 
-            var handler = Task.Run(() => HandleAsync(client));
+            var handler = Task.Run(() => HandleAsync(client, modeAtAccept));
             handlers.TryAdd(handler, 0);
             _ = handler.ContinueWith(t => handlers.TryRemove(t, out _), TaskScheduler.Default);
         }
     }
 
-    private async Task HandleAsync(Socket client)
+    private async Task HandleAsync(Socket client, FaultMode modeAtAccept)
     {
         using var connection = new ProxiedConnection(client);
         connections.TryAdd(connection, 0);
@@ -250,7 +252,7 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(connection.Stop.Token, lifetime.Token);
             var token = linked.Token;
-            switch (Mode)
+            switch (modeAtAccept)
             {
                 case FaultMode.Reset or FaultMode.Refuse:
                     return;

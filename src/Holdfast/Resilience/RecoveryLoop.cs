@@ -5,8 +5,9 @@ namespace Holdfast.Resilience;
 /// <summary>
 /// While the circuit is open, probes the database in the background, backing off from the initial delay up to the
 /// maximum delay with full jitter (each wait uniform between the attempt spacing and the backoff, so the instances of a
-/// fleet whose circuits opened together do not probe in step), and closes the circuit as soon as a probe succeeds. One probe at a time, unless one hangs on a silent
-/// connection past the next tick: then another starts beside it (at most eight), so a heal is seen within a tick.
+/// fleet whose circuits opened together do not probe in step), and closes the circuit as soon as a probe succeeds. One
+/// probe at a time, unless one hangs on a silent connection past the next tick: then another starts beside it (at most
+/// eight), so a heal is seen within a tick; every probe's connect also waits its turn at the data source's pacer.
 /// Callers never wait on it: they are refused at once while it works.
 /// </summary>
 internal sealed class RecoveryLoop(
