@@ -90,8 +90,27 @@ internal static class FailureBenchmarks
             });
         }
 
+        var (openP99, openExceptions) = await RejectAsync(async () =>
+        {
+            await using var connection = await guarded.OpenConnectionAsync();
+        }, settings.Rejections);
+        var (executeP99, executeExceptions) = await RejectAsync(async () =>
+            await guarded.ExecuteAsync(static (_, _) => ValueTask.FromResult(1)), settings.Rejections);
+
+        return
+        [
+            BenchResult.Of("open-breaker-reject-p99", baseline, openP99, "ms"),
+            BenchResult.Of("open-breaker-exceptions", rawPerCall, openExceptions, "exceptions/call"),
+            BenchResult.Of("execute-breaker-reject-p99", baseline, executeP99, "ms"),
+            BenchResult.Of("execute-breaker-exceptions", rawPerCall, executeExceptions, "exceptions/call"),
+        ];
+    }
+
+    /// <summary>64 callers each making their share of <paramref name="calls"/> refused calls: the p99 and the exceptions per call.</summary>
+    private static async Task<(double P99, double ExceptionsPerCall)> RejectAsync(Func<Task> call, int calls)
+    {
         const int Callers = 64;
-        var perCaller = settings.Rejections / Callers;
+        var perCaller = calls / Callers;
         var latencies = new double[Callers * perCaller];
         var exceptions = CountExceptions();
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
@@ -101,7 +120,7 @@ internal static class FailureBenchmarks
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    await using var connection = await guarded.OpenConnectionAsync();
+                    await call();
                 }
                 catch (DatabaseUnavailableException)
                 {
@@ -112,12 +131,7 @@ internal static class FailureBenchmarks
         })));
         var perRejection = exceptions.Stop() / latencies.Length;
         Array.Sort(latencies);
-
-        return
-        [
-            BenchResult.Of("open-breaker-reject-p99", baseline, latencies[(int)(latencies.Length * 0.99)], "ms"),
-            BenchResult.Of("open-breaker-exceptions", rawPerCall, perRejection, "exceptions/call"),
-        ];
+        return (latencies[(int)(latencies.Length * 0.99)], perRejection);
     }
 
     private static ExceptionCounter CountExceptions() => new();

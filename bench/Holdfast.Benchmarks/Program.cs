@@ -71,6 +71,18 @@ await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOpt
         results.Add(await Throughput.MeasureExecuteAsync("select1-execute-dashboard-c16", 16, raw, dashboarded, settings));
     }
 
+    if (Selected("dapper-c16"))
+    {
+        AnsiConsole.MarkupLine("[grey]dapper-c16 ...[/]");
+        results.Add(await IntegrationThroughput.DapperAsync("dapper-c16", 16, raw, guarded, settings));
+    }
+
+    if (Selected("efcore-query-c16"))
+    {
+        AnsiConsole.MarkupLine("[grey]efcore-query-c16 ...[/]");
+        results.Add(await IntegrationThroughput.EfCoreAsync("efcore-query-c16", 16, raw, guarded, settings));
+    }
+
     if (Selected("auth-failure-detect"))
     {
         AnsiConsole.MarkupLine("[grey]auth-failure-detect ...[/]");

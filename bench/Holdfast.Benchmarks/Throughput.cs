@@ -33,7 +33,8 @@ internal static class Throughput
         await SelectOneAsync(connection, ct);
     };
 
-    private static async Task<BenchResult> CompareAsync(string name, int concurrency, Func<CancellationToken, Task> rawOp, Func<CancellationToken, Task> guardedOp,
+    /// <summary>Both operations with N workers in alternating short slices; the ratio is Holdfast's rate over the baseline's.</summary>
+    public static async Task<BenchResult> CompareAsync(string name, int concurrency, Func<CancellationToken, Task> rawOp, Func<CancellationToken, Task> guardedOp,
         BenchSettings settings)
     {
         await RunAsync(rawOp, concurrency, TimeSpan.FromSeconds(1));

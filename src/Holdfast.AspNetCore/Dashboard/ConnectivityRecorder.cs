@@ -8,7 +8,9 @@ namespace Holdfast.AspNetCore.Dashboard;
 /// Keeps the dashboard's time series: the last hour by the second and the last day by the minute. It listens to the
 /// data source's own instruments (connect, open and operation durations, failures by kind, refusals) and samples the
 /// pool and the circuit every second. It runs only when the dashboard is mapped (started with the host), so an
-/// application without the dashboard pays nothing for it.
+/// application without the dashboard pays nothing for it. A duration costs the caller a few lock-free additions: they
+/// are aggregated per series and moved into the rings once a second (and before the dashboard reads them), attributed to
+/// the second the interval began in. Failures and refusals are rare and go into the rings as they come.
 /// </summary>
 internal sealed class ConnectivityRecorder : IDisposable
 {
@@ -25,6 +27,9 @@ internal sealed class ConnectivityRecorder : IDisposable
     private readonly HoldfastDataSource dataSource;
     private readonly TimeProvider time;
     private readonly Lock gate = new();
+    private readonly Lock flushGate = new();
+    private readonly LatencyAccumulator[] pending = [.. Enum.GetValues<TimelineSeries>().Select(_ => new LatencyAccumulator())];
+    private DateTimeOffset pendingSince;
     private MeterListener? listener;
     private ITimer? sampler;
 
@@ -32,6 +37,7 @@ internal sealed class ConnectivityRecorder : IDisposable
     {
         this.dataSource = dataSource;
         this.time = time;
+        pendingSince = time.GetUtcNow();
     }
 
     /// <summary>The last hour, one point per second.</summary>
@@ -55,8 +61,16 @@ internal sealed class ConnectivityRecorder : IDisposable
             {
                 InstrumentPublished = (instrument, subscribe) =>
                 {
-                    if (ReferenceEquals(instrument.Meter, meter) &&
-                        (Durations.ContainsKey(instrument.Name) || instrument.Name is FailuresInstrument or RejectionsInstrument))
+                    if (!ReferenceEquals(instrument.Meter, meter))
+                    {
+                        return;
+                    }
+
+                    if (Durations.TryGetValue(instrument.Name, out var series))
+                    {
+                        subscribe.EnableMeasurementEvents(instrument, pending[(int)series]);
+                    }
+                    else if (instrument.Name is FailuresInstrument or RejectionsInstrument)
                     {
                         subscribe.EnableMeasurementEvents(instrument, this);
                     }
@@ -69,9 +83,26 @@ internal sealed class ConnectivityRecorder : IDisposable
         }
     }
 
-    /// <summary>Samples the pool and the circuit now (the timer does it every second).</summary>
+    /// <summary>Moves the durations aggregated since the last flush into the rings (the timer does it every second).</summary>
+    public void Flush()
+    {
+        lock (flushGate)
+        {
+            var since = pendingSince;
+            pendingSince = time.GetUtcNow();
+            foreach (var series in Enum.GetValues<TimelineSeries>())
+            {
+                var (count, sum, max) = pending[(int)series].Flush();
+                Recent.Record(series, since, count, sum, max);
+                History.Record(series, since, count, sum, max);
+            }
+        }
+    }
+
+    /// <summary>Flushes the durations and samples the pool and the circuit now (the timer does it every second).</summary>
     public void Sample()
     {
+        Flush();
         var at = time.GetUtcNow();
         var pool = dataSource.PoolUsage;
         var circuit = dataSource.Status.State;
@@ -104,15 +135,10 @@ internal sealed class ConnectivityRecorder : IDisposable
 
     private void OnDuration(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
-        if (!Ours(tags) || !Durations.TryGetValue(instrument.Name, out var series))
+        if (state is LatencyAccumulator series && Ours(tags))
         {
-            return;
+            series.Add((long)(seconds * TimeSpan.TicksPerSecond));
         }
-
-        var at = time.GetUtcNow();
-        var duration = TimeSpan.FromSeconds(seconds);
-        Recent.Record(series, at, duration);
-        History.Record(series, at, duration);
     }
 
     private void OnCount(Instrument instrument, long count, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)

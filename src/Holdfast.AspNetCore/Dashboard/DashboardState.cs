@@ -31,6 +31,7 @@ internal static class DashboardState
         var status = ready.Status < report.Status ? ready.Status : report.Status;
         var health = HealthDocument.Create(status.ToString(), checks, startup, dataSource, probe.Last);
 
+        recorder.Flush();
         var since = ParseSince(context.Request.Query["since"]);
         var withHistory = context.Request.Query["history"].ToString() is "1" or "true";
         var view = new ConnectivityView(

@@ -16,6 +16,7 @@ internal sealed class CallState
     private CancellationTokenSource? link;
     private Task<NpgsqlConnection>? firstOpen;
     private int firstOpenWaitStarts;
+    private Exception? replay;
 
     /// <summary>When the call started (<see cref="TimeProvider.GetTimestamp"/>).</summary>
     public long Started { get; private set; }
@@ -44,7 +45,8 @@ internal sealed class CallState
     /// <summary>True when the circuit opened during the call and the caller did not cancel.</summary>
     public bool EndedByCircuit => CircuitToken.IsCancellationRequested && !CallerToken.IsCancellationRequested;
 
-    public static CallState Rent(long started, TimeSpan budget, CancellationToken caller, CancellationToken circuit, Task<NpgsqlConnection>? firstOpen, int firstOpenWaitStarts)
+    public static CallState Rent(long started, TimeSpan budget, CancellationToken caller, CancellationToken circuit, Task<NpgsqlConnection>? firstOpen,
+        int firstOpenWaitStarts, Exception? replay = null)
     {
         var state = Pool.Get();
         state.Started = started;
@@ -56,6 +58,7 @@ internal sealed class CallState
         state.CircuitToken = circuit;
         state.firstOpen = firstOpen;
         state.firstOpenWaitStarts = firstOpenWaitStarts;
+        state.replay = replay;
         if (caller.CanBeCanceled && circuit.CanBeCanceled)
         {
             state.link = CancellationTokenSource.CreateLinkedTokenSource(caller, circuit);
@@ -80,6 +83,7 @@ internal sealed class CallState
             state.firstOpen = null;
         }
 
+        state.replay = null;
         Pool.Return(state);
     }
 
@@ -96,6 +100,17 @@ internal sealed class CallState
         waitStarts = firstOpenWaitStarts;
         firstOpen = null;
         return open is not null;
+    }
+
+    /// <summary>
+    /// The failure of a first attempt that ran outside the pipeline (<see cref="HoldfastDataSource"/>'s fast path) and
+    /// was already judged there: the pipeline's first attempt is this outcome, so retrying it follows the pipeline's rules.
+    /// </summary>
+    public bool TakeReplay(out Exception failure)
+    {
+        failure = replay!;
+        replay = null;
+        return failure is not null;
     }
 
     /// <summary>What is left of the budget now.</summary>

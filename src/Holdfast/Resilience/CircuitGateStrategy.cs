@@ -6,13 +6,22 @@ namespace Holdfast.Resilience;
 /// <summary>
 /// The circuit as a Polly strategy, between retry and the attempt timeout: an attempt starts only when the
 /// <see cref="CircuitController"/> lets it (refused ones get Polly's <see cref="BrokenCircuitException"/> as an outcome,
-/// never thrown), and its outcome is reported back as a verdict.
+/// never thrown), and its outcome is reported back as a verdict. A first attempt that already ran outside the pipeline
+/// passes as its outcome only.
 /// </summary>
 internal sealed class CircuitGateStrategy(CircuitController circuit, Func<Exception?, CircuitVerdict> judge, Func<TimeSpan> retryAfter, TimeProvider time) : ResilienceStrategy
 {
     protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
     {
+        var call = CallState.Of(context);
+        if (call.TakeReplay(out var replayed))
+        {
+            // The first attempt ran (and was judged) before the pipeline: only its outcome passes here, for the retry to weigh.
+            call.Attempts = 1;
+            return Outcome.FromException<TResult>(replayed);
+        }
+
         if (!circuit.TryEnter(out var probe))
         {
             return Outcome.FromException<TResult>(new BrokenCircuitException("The circuit is open: the database is not tried now.", retryAfter()));

@@ -171,10 +171,10 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
     /// pipeline when either fires.
     /// </summary>
     public ResilienceContext Rent(string operation, TimeSpan? budget, CancellationToken cancellationToken,
-        Task<Npgsql.NpgsqlConnection>? firstOpen = null, int firstOpenWaitStarts = 0)
+        Task<Npgsql.NpgsqlConnection>? firstOpen = null, int firstOpenWaitStarts = 0, long started = 0, Exception? replay = null)
     {
-        var call = CallState.Rent(time.GetTimestamp(), budget ?? settings.Budget(operation), cancellationToken,
-            circuit.IsClosed ? circuit.OpenedToken : CancellationToken.None, firstOpen, firstOpenWaitStarts);
+        var call = CallState.Rent(started != 0 ? started : time.GetTimestamp(), budget ?? settings.Budget(operation), cancellationToken,
+            circuit.IsClosed ? circuit.OpenedToken : CancellationToken.None, firstOpen, firstOpenWaitStarts, replay);
         var context = ResilienceContextPool.Shared.Get(operation, call.Token);
         context.Properties.Set(PipelineKeys.Call, call);
         return context;

@@ -77,6 +77,10 @@ public sealed partial class HoldfastDataSource
     internal ExternalOpen EnterExternalOpen() =>
         guard.TryEnterExternal(out var probe) ? new ExternalOpen(time.GetTimestamp(), probe) : throw guard.Refuse();
 
+    /// <summary>An ordinary (not a probe) open from <see cref="EnterExternalOpen"/> that has taken <paramref name="duration"/> so far.</summary>
+    internal ExternalOpen ExternalOpenSince(TimeSpan duration) =>
+        new(time.GetTimestamp() - (long)(duration.TotalSeconds * time.TimestampFrequency), Probe: false);
+
     /// <summary>How an open from <see cref="EnterExternalOpen"/> ended (null: it succeeded), for the circuit and the failure status.</summary>
     internal void ExternalOpenEnded(ExternalOpen open, Exception? failure)
     {

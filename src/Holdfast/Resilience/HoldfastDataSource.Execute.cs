@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Data;
 using Holdfast.Resilience;
 using Npgsql;
@@ -27,45 +28,74 @@ public sealed partial class HoldfastDataSource
         var self = call.Self;
         var calls = CallState.Of(context);
         var connectTimeout = self.guard.ConnectTimeoutOf(context);
-        using var deadline = new OperationDeadline(self.time);
-        deadline.StartConnect(connectTimeout, context.CancellationToken);
-        var opened = await self.OpenAttemptAsync(context, deadline.Token).ConfigureAwait(false);
-        if (opened.Exception is { } openFailure)
-        {
-            return Outcome.FromException<T>(openFailure is OperationCanceledException && !context.CancellationToken.IsCancellationRequested
-                ? new TimeoutRejectedException($"No connection within the attempt timeout of {connectTimeout}.", connectTimeout, openFailure)
-                : openFailure);
-        }
-
-        var connection = opened.Result!;
-        if (!deadline.StartOperation(self.guard.Cap(TimeSpan.MaxValue, calls), calls.CallerToken))
-        {
-            // The connect deadline, the caller or the circuit fired just as the connection arrived.
-            await connection.DisposeAsync().ConfigureAwait(false);
-            return Outcome.FromException<T>(context.CancellationToken.IsCancellationRequested
-                ? new OperationCanceledException(context.CancellationToken)
-                : new TimeoutRejectedException($"No connection within the attempt timeout of {connectTimeout}.", connectTimeout));
-        }
-
-        Task<T> running;
+        var deadline = OperationDeadline.Rent(self.time);
         try
         {
-            var pending = call.Operation(connection, call.State, deadline.OperationToken);
-            if (pending.IsCompletedSuccessfully)
+            deadline.StartConnect(connectTimeout, context.CancellationToken);
+            var opened = await self.OpenAttemptAsync(context, deadline.Token).ConfigureAwait(false);
+            if (opened.Exception is { } openFailure)
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                return Outcome.FromResult(pending.Result);
+                return Outcome.FromException<T>(openFailure is OperationCanceledException && !context.CancellationToken.IsCancellationRequested
+                    ? new TimeoutRejectedException($"No connection within the attempt timeout of {connectTimeout}.", connectTimeout, openFailure)
+                    : openFailure);
             }
 
-            running = pending.AsTask();
+            var connection = opened.Result!;
+            if (!deadline.StartOperation(self.guard.Cap(TimeSpan.MaxValue, calls), calls.CallerToken))
+            {
+                // The connect deadline, the caller or the circuit fired just as the connection arrived.
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return Outcome.FromException<T>(context.CancellationToken.IsCancellationRequested
+                    ? new OperationCanceledException(context.CancellationToken)
+                    : new TimeoutRejectedException($"No connection within the attempt timeout of {connectTimeout}.", connectTimeout));
+            }
+
+            return await self.RunOperationAsync(connection, deadline, calls.CallerToken, call.State, call.Operation).ConfigureAwait(false);
+        }
+        finally
+        {
+            deadline.Return();
+        }
+    }
+
+    /// <summary>
+    /// The operation phase of an attempt, on <paramref name="connection"/> (disposed when it ends), within
+    /// <paramref name="deadline"/>'s operation phase. An operation that completes at once costs no allocation.
+    /// </summary>
+    private ValueTask<Outcome<T>> RunOperationAsync<TState, T>(NpgsqlConnection connection, OperationDeadline deadline, CancellationToken callerToken,
+        TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation)
+    {
+        ValueTask<T> pending;
+        try
+        {
+            pending = operation(connection, state, deadline.OperationToken);
         }
 #pragma warning disable CA1031 // The operation's failure is carried to the pipeline, then rethrown unchanged.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return await FailedAsync<T>(connection, ex, deadline, calls).ConfigureAwait(false);
+            return FailedAsync<T>(connection, ex, deadline, callerToken);
         }
 
+        if (pending.IsCompletedSuccessfully)
+        {
+            var result = pending.Result;
+            var disposing = connection.DisposeAsync();
+            return disposing.IsCompletedSuccessfully ? new ValueTask<Outcome<T>>(Outcome.FromResult(result)) : AfterDisposeAsync(disposing, result);
+        }
+
+        return AwaitOperationAsync(connection, pending.AsTask(), deadline, callerToken);
+    }
+
+    private static async ValueTask<Outcome<T>> AfterDisposeAsync<T>(ValueTask disposing, T result)
+    {
+        await disposing.ConfigureAwait(false);
+        return Outcome.FromResult(result);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome<T>> AwaitOperationAsync<T>(NpgsqlConnection connection, Task<T> running, OperationDeadline deadline, CancellationToken callerToken)
+    {
         try
         {
             var result = await running.WaitAsync(deadline.Token).ConfigureAwait(false);
@@ -75,12 +105,12 @@ public sealed partial class HoldfastDataSource
         catch (OperationCanceledException) when (!running.IsCompleted)
         {
             // The deadline passed (or the caller cancelled) and the operation was told to stop: give it a moment to end.
-            if (await Task.WhenAny(running, Task.Delay(CancellationGrace, self.time)).ConfigureAwait(false) != running)
+            if (await Task.WhenAny(running, Task.Delay(CancellationGrace, time)).ConfigureAwait(false) != running)
             {
                 deadline.Abandon();
                 DisposeWhenDone(running, connection);
-                return Outcome.FromException<T>(calls.CallerToken.IsCancellationRequested
-                    ? new OperationCanceledException(calls.CallerToken)
+                return Outcome.FromException<T>(callerToken.IsCancellationRequested
+                    ? new OperationCanceledException(callerToken)
                     : new OperationException(new TimeoutException("The operation's connection did not answer, not even the cancellation sent at its deadline."),
                         connectionBroken: true, deadlineExpired: true));
             }
@@ -101,18 +131,18 @@ public sealed partial class HoldfastDataSource
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return await FailedAsync<T>(connection, ex, deadline, calls).ConfigureAwait(false);
+            return await FailedAsync<T>(connection, ex, deadline, callerToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>The operation failed: whether its connection survived decides between its own error and a connection-level failure.</summary>
-    private static async ValueTask<Outcome<T>> FailedAsync<T>(NpgsqlConnection connection, Exception exception, OperationDeadline deadline, CallState call)
+    private static async ValueTask<Outcome<T>> FailedAsync<T>(NpgsqlConnection connection, Exception exception, OperationDeadline deadline, CancellationToken callerToken)
     {
         var broken = IsBroken(connection);
         var serverReadOnly = !broken && FailureClassifier.IsReadOnlyRefusal(exception) &&
-                             await IsServerReadOnlyAsync(connection, call.CallerToken).ConfigureAwait(false);
+                             await IsServerReadOnlyAsync(connection, callerToken).ConfigureAwait(false);
         await connection.DisposeAsync().ConfigureAwait(false);
-        var expired = deadline.Token.IsCancellationRequested && !call.CallerToken.IsCancellationRequested;
+        var expired = deadline.Token.IsCancellationRequested && !callerToken.IsCancellationRequested;
         return Outcome.FromException<T>(new OperationException(exception, broken, expired, serverReadOnly));
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Holdfast.Faults;
 using Holdfast.Resilience;
 using Npgsql;
@@ -96,14 +97,14 @@ public sealed partial class HoldfastDataSource
     /// </summary>
     internal async ValueTask<T> GuardAsync<TState, T>(string operation, TimeSpan? budget, TState state,
         Func<ResilienceContext, TState, ValueTask<Outcome<T>>> attempt, CancellationToken cancellationToken,
-        Task<NpgsqlConnection>? firstOpen = null, int firstOpenWaitStarts = 0)
+        Task<NpgsqlConnection>? firstOpen = null, int firstOpenWaitStarts = 0, long callStarted = 0, Exception? replay = null)
     {
         var duration = ReferenceEquals(operation, PipelineKeys.Open) ? instruments.OpenDuration
             : ReferenceEquals(operation, PipelineKeys.Execute) ? instruments.OperationDuration
             : null;
         var timed = duration is { Enabled: true };
-        var started = timed ? time.GetTimestamp() : 0;
-        var context = guard.Rent(operation, budget, cancellationToken, firstOpen, firstOpenWaitStarts);
+        var started = callStarted != 0 ? callStarted : timed ? time.GetTimestamp() : 0;
+        var context = guard.Rent(operation, budget, cancellationToken, firstOpen, firstOpenWaitStarts, callStarted, replay);
         try
         {
             var outcome = await guard.Pipeline.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
@@ -159,11 +160,67 @@ public sealed partial class HoldfastDataSource
         return pending;
     }
 
+    /// <summary>
+    /// The fast path of a unit of work: while the circuit is closed and a pooled connection is idle, its first attempt runs
+    /// outside the Polly pipeline, under a pooled deadline — no context, no strategies, no allocation of Holdfast's own
+    /// when the operation succeeds. A failure is judged here (as the pipeline's gate would) and handed to the pipeline as
+    /// its first outcome, so retries, backoff and the diagnosis follow the pipeline's rules within the same budget.
+    /// Anything else (an open circuit, a physical connect, a pool wait, paced connects) goes through the pipeline whole.
+    /// </summary>
     private ValueTask<T> ExecuteCoreAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation,
-        TimeSpan? budget, CancellationToken cancellationToken) =>
-        !guard.IsClosed && guard.RefusesNow
-            ? ValueTask.FromException<T>(guard.Refuse())
-            : GuardAsync(PipelineKeys.Execute, budget, (this, state, operation), ExecuteAttemptAsync, cancellationToken);
+        TimeSpan? budget, CancellationToken cancellationToken)
+    {
+        if (!guard.IsClosed || guard.Pacer is { IsEngaged: true })
+        {
+            return guard.RefusesNow
+                ? ValueTask.FromException<T>(guard.Refuse())
+                : GuardAsync(PipelineKeys.Execute, budget, (this, state, operation), ExecuteAttemptAsync, cancellationToken);
+        }
+
+        var started = time.GetTimestamp();
+        var waitStarts = pool.WaitStarts;
+        var pending = StartOpen(cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return GuardAsync(PipelineKeys.Execute, budget, (this, state, operation), ExecuteAttemptAsync, cancellationToken, pending.AsTask(), waitStarts, started);
+        }
+
+        var deadline = OperationDeadline.Rent(time);
+        var remaining = (budget ?? OperationBudget) - time.GetElapsedTime(started);
+        deadline.StartOperation(remaining > GuardedPipeline.MinimumAttempt ? remaining : GuardedPipeline.MinimumAttempt, cancellationToken);
+        var run = RunOperationAsync(pending.Result, deadline, cancellationToken, state, operation);
+        return run.IsCompletedSuccessfully
+            ? EndFirstAttempt(run.Result, deadline, started, budget, state, operation, cancellationToken)
+            : AwaitFirstAttemptAsync(run, deadline, started, budget, state, operation, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> AwaitFirstAttemptAsync<TState, T>(ValueTask<Outcome<T>> run, OperationDeadline deadline, long started, TimeSpan? budget,
+        TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
+    {
+        var outcome = await run.ConfigureAwait(false);
+        return await EndFirstAttempt(outcome, deadline, started, budget, state, operation, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The fast path's first attempt ended: a success is reported to the circuit and timed; a failure is judged and goes on in the pipeline.</summary>
+    private ValueTask<T> EndFirstAttempt<TState, T>(Outcome<T> outcome, OperationDeadline deadline, long started, TimeSpan? budget,
+        TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
+    {
+        deadline.Return();
+        if (outcome.Exception is not { } failure)
+        {
+            guard.OnFastSuccess();
+            if (instruments.OperationDuration.Enabled)
+            {
+                instruments.OperationDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
+            }
+
+            return new ValueTask<T>(outcome.Result!);
+        }
+
+        guard.OnExternalOutcome(failure, started, probe: false);
+        return GuardAsync(PipelineKeys.Execute, budget, (this, state, operation), ExecuteAttemptAsync, cancellationToken, callStarted: started, replay: failure);
+    }
 
     /// <summary>
     /// One attempt to open, ending when <paramref name="cancellationToken"/> fires. A pooled rental completes

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.ObjectPool;
+
 namespace Holdfast.Resilience;
 
 /// <summary>
@@ -7,34 +9,66 @@ namespace Holdfast.Resilience;
 /// cancelled on a dedicated thread: Npgsql delivers a query cancellation synchronously, inside the token's callback,
 /// and on a silent path that blocks for its whole connect timeout. Cancelled on a pool thread, a few dozen frozen
 /// operations would starve the thread pool and stall the whole service; on their own threads they only wait.
+/// <para>
+/// On the system clock a deadline is pooled: its timer and both token sources are made once and re-armed per attempt,
+/// so an attempt that ends well before its deadline allocates nothing. One that fired, was abandoned, or ended too
+/// close to its deadline for the timer to be stopped for certain is not reused.
+/// </para>
 /// </summary>
-internal sealed class OperationDeadline : IDisposable
+internal sealed class OperationDeadline
 {
     /// <summary>The longest a timer can be set for is about 49 days; a budget beyond that means "no deadline" in practice.</summary>
     private static readonly TimeSpan Longest = TimeSpan.FromDays(30);
 
-    private readonly CancellationTokenSource deadline;
+    /// <summary>Ended closer than this to its deadline, the timer's callback may already be on its way: not reused.</summary>
+    private static readonly TimeSpan ReuseMargin = TimeSpan.FromMilliseconds(100);
+
+    private static readonly ObjectPool<OperationDeadline> Pool =
+        new DefaultObjectPool<OperationDeadline>(new Policy(), Math.Max(64, Environment.ProcessorCount * 16));
+
+    private readonly TimeProvider time;
+    private readonly ITimer timer;
+    private readonly CancellationTokenSource waits = new();
     private readonly CancellationTokenSource operation = new();
     private CancellationTokenRegistration link;
-    private CancellationTokenRegistration cascade;
+    private long dueAt;
+    private int operationPhase;
+    private int operationCancelled;
     private bool abandoned;
 
-    public OperationDeadline(TimeProvider time)
+    private OperationDeadline(TimeProvider time)
     {
-        deadline = time == TimeProvider.System ? new CancellationTokenSource() : new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        this.time = time;
+        // The timer is made once and outlives the attempt that made it: it must not keep that attempt's async locals.
+        var suppress = !ExecutionContext.IsFlowSuppressed();
+        var flow = suppress ? ExecutionContext.SuppressFlow() : default;
+        try
+        {
+            timer = time.CreateTimer(static s => ((OperationDeadline)s!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            if (suppress)
+            {
+                flow.Undo();
+            }
+        }
     }
 
     /// <summary>Ends the attempt's waits.</summary>
-    public CancellationToken Token => deadline.Token;
+    public CancellationToken Token => waits.Token;
 
     /// <summary>The token the operation gets.</summary>
     public CancellationToken OperationToken => operation.Token;
 
+    /// <summary>A deadline, not armed yet; give it back with <see cref="Return"/>.</summary>
+    public static OperationDeadline Rent(TimeProvider time) => time == TimeProvider.System ? Pool.Get() : new OperationDeadline(time);
+
     /// <summary>The open phase: ends after <paramref name="timeout"/> or when <paramref name="context"/> (caller, circuit) fires.</summary>
     public void StartConnect(TimeSpan timeout, CancellationToken context)
     {
-        link = context.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
-        deadline.CancelAfter(timeout < Longest ? timeout : Longest);
+        link = context.UnsafeRegister(static s => ((OperationDeadline)s!).Fire(), this);
+        Arm(timeout);
     }
 
     /// <summary>
@@ -43,29 +77,73 @@ internal sealed class OperationDeadline : IDisposable
     /// </summary>
     public bool StartOperation(TimeSpan remaining, CancellationToken caller)
     {
+        if (dueAt != 0)
+        {
+            timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
         link.Dispose();
-        if (deadline.IsCancellationRequested)
+        if (waits.IsCancellationRequested)
         {
             return false;
         }
 
-        deadline.CancelAfter(remaining < Longest ? remaining : Longest);
-        link = caller.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
-        cascade = deadline.Token.UnsafeRegister(static s => CancelOnOwnThread((CancellationTokenSource)s!), operation);
+        Volatile.Write(ref operationPhase, 1);
+        link = caller.UnsafeRegister(static s => ((OperationDeadline)s!).Fire(), this);
+        Arm(remaining);
         return true;
     }
 
     /// <summary>The operation is left running past its deadline: its token must stay valid until it ends.</summary>
     public void Abandon() => abandoned = true;
 
-    public void Dispose()
+    /// <summary>The attempt is over: the timer is stopped and the deadline reused when nothing of this attempt can reach it any more.</summary>
+    public void Return()
     {
+        timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         link.Dispose();
-        cascade.Dispose();
-        deadline.Dispose();
+        link = default;
+        var reusable = !abandoned && time == TimeProvider.System && Volatile.Read(ref operationCancelled) == 0 &&
+                       time.GetTimestamp() < Volatile.Read(ref dueAt) - (long)(ReuseMargin.TotalSeconds * time.TimestampFrequency) &&
+                       waits.TryReset();
+        if (reusable)
+        {
+            operationPhase = 0;
+            dueAt = 0;
+            Pool.Return(this);
+            return;
+        }
+
+        timer.Dispose();
+        waits.Dispose();
         if (!abandoned)
         {
             operation.Dispose();
+        }
+    }
+
+    private void Arm(TimeSpan after)
+    {
+        var due = after < Longest ? after : Longest;
+        Volatile.Write(ref dueAt, time.GetTimestamp() + (long)(due.TotalSeconds * time.TimestampFrequency));
+        timer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The deadline passed or the caller (or, while connecting, the circuit) cancelled.</summary>
+    private void Fire()
+    {
+        try
+        {
+            waits.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;   // the attempt ended first
+        }
+
+        if (Volatile.Read(ref operationPhase) == 1 && Interlocked.Exchange(ref operationCancelled, 1) == 0)
+        {
+            CancelOnOwnThread(operation);
         }
     }
 
@@ -81,4 +159,11 @@ internal sealed class OperationDeadline : IDisposable
                 // The operation ended and its attempt was disposed first: nothing left to cancel.
             }
         }, operation, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private sealed class Policy : IPooledObjectPolicy<OperationDeadline>
+    {
+        public OperationDeadline Create() => new(TimeProvider.System);
+
+        public bool Return(OperationDeadline obj) => true;
+    }
 }

@@ -31,14 +31,22 @@ internal sealed class TimelineRing
     public TimeSpan Span { get; }
 
     /// <summary>Records one latency sample.</summary>
-    public void Record(TimelineSeries series, DateTimeOffset at, TimeSpan duration)
+    public void Record(TimelineSeries series, DateTimeOffset at, TimeSpan duration) => Record(series, at, 1, duration.Ticks, duration.Ticks);
+
+    /// <summary>Records <paramref name="count"/> latency samples at once, by their sum and their maximum (as aggregated elsewhere).</summary>
+    public void Record(TimelineSeries series, DateTimeOffset at, int count, long sumTicks, long maxTicks)
     {
+        if (count <= 0)
+        {
+            return;
+        }
+
         lock (gate)
         {
             var latency = At(at).Latency[(int)series];
-            latency.Count++;
-            latency.SumTicks += duration.Ticks;
-            latency.MaxTicks = Math.Max(latency.MaxTicks, duration.Ticks);
+            latency.Count += count;
+            latency.SumTicks += sumTicks;
+            latency.MaxTicks = Math.Max(latency.MaxTicks, maxTicks);
         }
     }
 
