@@ -18,45 +18,47 @@ namespace Holdfast.Benchmarks;
 /// </summary>
 internal static class IntegrationThroughput
 {
-    public static Task<BenchResult> DapperAsync(string name, int concurrency, NpgsqlDataSource raw, HoldfastDataSource guarded, BenchSettings settings)
-    {
-        DbDataSource rawSource = raw;
-        DbDataSource guardedSource = guarded;
-        return Throughput.CompareAsync(name, concurrency, ct => QueryAsync(rawSource, ct), ct => QueryAsync(guardedSource, ct), settings);
+    public static Task<BenchResult> DapperAsync(string name, int concurrency, NpgsqlDataSource raw, HoldfastDataSource guarded, BenchSettings settings) =>
+        Throughput.CompareAsync(name, concurrency, ct => QueryAsync(raw, ct), ct => QueryAsync(guarded, ct), settings);
 
-        static async Task QueryAsync(DbDataSource source, CancellationToken cancellationToken)
-        {
-            await using var connection = await source.OpenConnectionAsync(cancellationToken);
-            _ = await connection.QuerySingleAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
-        }
+    /// <summary>The Dapper benchmarks' call, as the README writes it: a connection from the <see cref="DbDataSource"/>, then Dapper on it.</summary>
+    public static async Task<int> QueryAsync(DbDataSource source, CancellationToken cancellationToken)
+    {
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
     }
 
     public static async Task<BenchResult> EfCoreAsync(string name, int concurrency, NpgsqlDataSource raw, HoldfastDataSource guarded, BenchSettings settings)
     {
-        await using (var setup = await raw.OpenConnectionAsync())
-        {
-            await using var create = new NpgsqlCommand(
-                "CREATE TABLE IF NOT EXISTS bench_items (id int PRIMARY KEY, name text NOT NULL); " +
-                "INSERT INTO bench_items VALUES (1, 'one') ON CONFLICT DO NOTHING", setup);
-            await create.ExecuteNonQueryAsync();
-        }
-
+        await CreateItemsAsync(raw);
         var rawOptions = new DbContextOptionsBuilder<BenchDb>().UseNpgsql(raw, npgsql => npgsql.EnableRetryOnFailure()).Options;
         var guardedBuilder = new DbContextOptionsBuilder<BenchDb>();
         guardedBuilder.UseHoldfast(guarded);
         var guardedOptions = guardedBuilder.Options;
         return await Throughput.CompareAsync(name, concurrency, ct => FindAsync(rawOptions, ct), ct => FindAsync(guardedOptions, ct), settings);
 
-        static async Task FindAsync(DbContextOptions<BenchDb> options, CancellationToken cancellationToken)
-        {
-            await using var db = new BenchDb(options);
-            _ = await db.Items.AsNoTracking().SingleAsync(i => i.Id == 1, cancellationToken);
-        }
+    }
+
+    /// <summary>The EF Core benchmarks' table, with its one row.</summary>
+    public static async Task CreateItemsAsync(NpgsqlDataSource raw)
+    {
+        await using var setup = await raw.OpenConnectionAsync();
+        await using var create = new NpgsqlCommand(
+            "CREATE TABLE IF NOT EXISTS bench_items (id int PRIMARY KEY, name text NOT NULL); " +
+            "INSERT INTO bench_items VALUES (1, 'one') ON CONFLICT DO NOTHING", setup);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The query of the EF Core benchmarks: a new context (as <c>AddDbContext</c> gives each request) and a row by key.</summary>
+    public static async Task<BenchItem> FindAsync(DbContextOptions<BenchDb> options, CancellationToken cancellationToken)
+    {
+        await using var db = new BenchDb(options);
+        return await db.Items.AsNoTracking().SingleAsync(i => i.Id == 1, cancellationToken);
     }
 }
 
 /// <summary>The EF Core benchmark's context: one small table.</summary>
-internal sealed class BenchDb(DbContextOptions<BenchDb> options) : DbContext(options)
+public sealed class BenchDb(DbContextOptions<BenchDb> options) : DbContext(options)
 {
     public DbSet<BenchItem> Items => Set<BenchItem>();
 
@@ -70,7 +72,7 @@ internal sealed class BenchDb(DbContextOptions<BenchDb> options) : DbContext(opt
 }
 
 /// <summary>A row of <c>bench_items</c>.</summary>
-internal sealed class BenchItem
+public sealed class BenchItem
 {
     public int Id { get; set; }
 

@@ -31,6 +31,12 @@ if (Selected("pooled-open"))
     results.AddRange(PooledOpen(settings));
 }
 
+if (Selected("dapper-overhead") || Selected("efcore-query-overhead"))
+{
+    AnsiConsole.MarkupLine("[grey]dapper-overhead, efcore-query-overhead (BenchmarkDotNet, in process, against a LocalPostgres) ...[/]");
+    results.AddRange(Integrations(settings));
+}
+
 await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { MaxConnections = 60 }))
 {
     var url = $"postgres://{postgres.Username}:{Uri.EscapeDataString(postgres.Password)}@{postgres.Host}:{postgres.Port}/{postgres.Database}";
@@ -138,6 +144,23 @@ static IEnumerable<BenchResult> PooledOpen(BenchSettings settings)
     yield return BenchResult.Of("execute-overhead-dashboard", raw.ResultStatistics!.Mean, executeDashboard.ResultStatistics!.Mean, "ns/call");
     yield return BenchResult.Of("execute-overhead-dashboard-alloc", raw.GcStats.GetBytesAllocatedPerOperation(raw.BenchmarkCase) ?? 0,
         executeDashboard.GcStats.GetBytesAllocatedPerOperation(executeDashboard.BenchmarkCase) ?? 0, "bytes/call");
+}
+
+static IEnumerable<BenchResult> Integrations(BenchSettings settings)
+{
+    var summary = BenchmarkRunner.Run<IntegrationBenchmarks>(BdnConfig(settings));
+    foreach (var (name, baseline, holdfast) in new[]
+             {
+                 ("dapper-overhead", nameof(IntegrationBenchmarks.DapperRaw), nameof(IntegrationBenchmarks.DapperHoldfast)),
+                 ("efcore-query-overhead", nameof(IntegrationBenchmarks.EfCoreRawRetrying), nameof(IntegrationBenchmarks.EfCoreHoldfast)),
+             })
+    {
+        var b = Report(summary, baseline);
+        var h = Report(summary, holdfast);
+        yield return BenchResult.Of(name, b.ResultStatistics!.Mean, h.ResultStatistics!.Mean, "ns/call");
+        yield return BenchResult.Of($"{name}-alloc", b.GcStats.GetBytesAllocatedPerOperation(b.BenchmarkCase) ?? 0,
+            h.GcStats.GetBytesAllocatedPerOperation(h.BenchmarkCase) ?? 0, "bytes/call");
+    }
 }
 
 static IConfig BdnConfig(BenchSettings settings)

@@ -84,6 +84,7 @@ public sealed partial class HoldfastDataSource
             return disposing.IsCompletedSuccessfully ? new ValueTask<Outcome<T>>(Outcome.FromResult(result)) : AfterDisposeAsync(disposing, result);
         }
 
+        deadline.Await();
         return AwaitOperationAsync(connection, pending.AsTask(), deadline, callerToken);
     }
 

@@ -31,7 +31,15 @@ internal sealed class OperationDeadline
     private readonly CancellationTokenSource waits = new();
     private readonly CancellationTokenSource operation = new();
     private CancellationTokenRegistration link;
-    private long dueAt;
+    private bool armed;
+    private TimeSpan operationRemaining;
+    private CancellationToken operationCaller;
+
+    /// <summary>
+    /// When the timer was last due (either phase), on <see cref="Environment.TickCount64"/> (a coarse clock is enough for
+    /// the reuse margin); 0 while it has not been set in this use.
+    /// </summary>
+    private long dueAtTick;
     private int operationPhase;
     private int operationCancelled;
     private bool abandoned;
@@ -74,24 +82,40 @@ internal sealed class OperationDeadline
     /// <summary>
     /// The operation phase: ends after <paramref name="remaining"/> or when the caller cancels; the circuit no longer
     /// counts. False when the open phase's deadline fired just as the connection arrived: the operation must not start.
+    /// The phase's timer and the caller's registration are set by <see cref="Await"/>, when the operation first waits:
+    /// an operation that completes at once never needs them, and one that waits pays for them once.
     /// </summary>
     public bool StartOperation(TimeSpan remaining, CancellationToken caller)
     {
-        if (dueAt != 0)
+        if (armed)
         {
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            armed = false;
         }
 
         link.Dispose();
+        link = default;
         if (waits.IsCancellationRequested)
         {
             return false;
         }
 
         Volatile.Write(ref operationPhase, 1);
-        link = caller.UnsafeRegister(static s => ((OperationDeadline)s!).Fire(), this);
-        Arm(remaining);
+        operationRemaining = remaining;
+        operationCaller = caller;
         return true;
+    }
+
+    /// <summary>The operation did not complete at once: from now its deadline and the caller's cancellation apply.</summary>
+    public void Await()
+    {
+        if (armed || Volatile.Read(ref operationPhase) != 1)
+        {
+            return;
+        }
+
+        link = operationCaller.UnsafeRegister(static s => ((OperationDeadline)s!).Fire(), this);
+        Arm(operationRemaining);
     }
 
     /// <summary>The operation is left running past its deadline: its token must stay valid until it ends.</summary>
@@ -100,16 +124,21 @@ internal sealed class OperationDeadline
     /// <summary>The attempt is over: the timer is stopped and the deadline reused when nothing of this attempt can reach it any more.</summary>
     public void Return()
     {
-        timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (armed)
+        {
+            timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
         link.Dispose();
         link = default;
         var reusable = !abandoned && time == TimeProvider.System && Volatile.Read(ref operationCancelled) == 0 &&
-                       time.GetTimestamp() < Volatile.Read(ref dueAt) - (long)(ReuseMargin.TotalSeconds * time.TimestampFrequency) &&
-                       waits.TryReset();
+                       (dueAtTick == 0 || Environment.TickCount64 < dueAtTick - (long)ReuseMargin.TotalMilliseconds) && waits.TryReset();
+        operationCaller = default;
         if (reusable)
         {
             operationPhase = 0;
-            dueAt = 0;
+            armed = false;
+            dueAtTick = 0;
             Pool.Return(this);
             return;
         }
@@ -125,7 +154,8 @@ internal sealed class OperationDeadline
     private void Arm(TimeSpan after)
     {
         var due = after < Longest ? after : Longest;
-        Volatile.Write(ref dueAt, time.GetTimestamp() + (long)(due.TotalSeconds * time.TimestampFrequency));
+        armed = true;
+        dueAtTick = Environment.TickCount64 + (long)due.TotalMilliseconds;
         timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 

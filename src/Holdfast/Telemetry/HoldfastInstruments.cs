@@ -7,7 +7,8 @@ namespace Holdfast.Telemetry;
 /// The instruments of the <c>Holdfast</c> meter. OpenTelemetry picks them up with <c>AddMeter("Holdfast")</c>.
 /// <list type="bullet">
 /// <item><c>holdfast.connection.connect.duration</c> (s): physical connects, as Npgsql times them.</item>
-/// <item><c>holdfast.connection.open.duration</c> (s): guarded opens as the caller waits for them, retries included.</item>
+/// <item><c>holdfast.connection.open.duration</c> (s): guarded opens as the caller waits for them, retries included; a
+/// rental of an idle pooled connection, which does not wait, is recorded as 0 (timing it would cost more than it takes).</item>
 /// <item><c>holdfast.operation.duration</c> (s): guarded operations (<c>ExecuteAsync</c>, EF Core operations), retries included; calls refused by the open circuit are not timed.</item>
 /// <item><c>holdfast.connection.failures</c>: failed attempts, by <c>holdfast.failure.kind</c>.</item>
 /// <item><c>holdfast.connection.retries</c>: retries, by the kind that caused them.</item>
@@ -45,7 +46,8 @@ public sealed class HoldfastInstruments : IDisposable
         Meter = meter;
         this.ownsMeter = ownsMeter;
         ConnectDuration = meter.CreateHistogram<double>("holdfast.connection.connect.duration", "s", "Physical connect duration.");
-        OpenDuration = meter.CreateHistogram<double>("holdfast.connection.open.duration", "s", "Guarded open duration, retries included.");
+        OpenDuration = meter.CreateHistogram<double>("holdfast.connection.open.duration", "s",
+            "Guarded open duration, retries included; 0 for a rental of an idle pooled connection, which does not wait.");
         OperationDuration = meter.CreateHistogram<double>("holdfast.operation.duration", "s", "Guarded operation duration (ExecuteAsync and EF Core operations), retries included.");
         Failures = meter.CreateCounter<long>("holdfast.connection.failures", "{failure}", "Failed attempts by kind.");
         Retries = meter.CreateCounter<long>("holdfast.connection.retries", "{retry}", "Retries by the kind that caused them.");
