@@ -4,33 +4,24 @@ using Npgsql;
 
 namespace Holdfast.Tests.Topology;
 
-/// <summary>Endpoints that ask for a standby, and a single-host endpoint that leads to one (a stale DNS name after a failover).</summary>
-public sealed class StandbyEndpointTests : IAsyncLifetime
+/// <summary>
+/// Endpoints that ask for a standby, and a single-host endpoint that leads to one (a stale DNS name after a failover).
+/// One primary and one standby for the class (a pair takes seconds to make); a test that needs the standby up starts it
+/// again if an earlier test stopped it.
+/// </summary>
+public sealed class StandbyEndpointTests(StandbyEndpointTests.Pair pair) : IClassFixture<StandbyEndpointTests.Pair>
 {
-    private LocalPostgres primary = null!;
-    private LocalPostgres standby = null!;
+    private readonly LocalPostgres primary = pair.Primary;
+    private readonly LocalPostgres standby = pair.Standby;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        primary = await LocalPostgres.CreateAsync(new LocalPostgresOptions { AllowStandbys = true }, Ct);
-        standby = await primary.CreateStandbyAsync(Ct);
-        await FailoverTests.CreateTableAsync(primary);
-        await standby.WaitForCatchUpAsync(cancellationToken: Ct);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await standby.DisposeAsync();
-        await primary.DisposeAsync();
-    }
 
     [Theory]
     [InlineData("standby")]
     [InlineData("prefer-standby")]
     public async Task StandbyEndpoint_ReadsFromTheStandby(string role)
     {
+        await pair.StandbyUpAsync(Ct);
         var app = GuardedSources.NewApplicationName("standby-read");
         await using var db = FailoverTests.Create(FailoverTests.MultiHostUrl(app, role, primary, standby), app);
 
@@ -44,7 +35,7 @@ public sealed class StandbyEndpointTests : IAsyncLifetime
     {
         var app = GuardedSources.NewApplicationName("prefer-standby");
         await using var db = FailoverTests.Create(FailoverTests.MultiHostUrl(app, "prefer-standby", primary, standby), app);
-        await standby.StopAsync(ShutdownMode.Immediate, Ct);
+        await pair.StandbyDownAsync(Ct);
 
         var calls = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => db.ExecuteAsync(InRecoveryAsync, Ct).AsTask()));
 
@@ -57,7 +48,7 @@ public sealed class StandbyEndpointTests : IAsyncLifetime
     {
         var app = GuardedSources.NewApplicationName("standby-gone");
         await using var db = FailoverTests.Create(FailoverTests.MultiHostUrl(app, "standby", primary, standby), app);
-        await standby.StopAsync(ShutdownMode.Immediate, Ct);
+        await pair.StandbyDownAsync(Ct);
 
         // Retried until five failures in a row open the circuit: the call ends refused, as a 503 would.
         var error = await Assert.ThrowsAnyAsync<DatabaseConnectionException>(() => db.ExecuteAsync(InRecoveryAsync, Ct).AsTask());
@@ -73,6 +64,7 @@ public sealed class StandbyEndpointTests : IAsyncLifetime
     [Fact]
     public async Task SingleHostLeadingToAStandby_AWriteIsAFailover_NotTheOperationsError_AndTheCircuitOpens()
     {
+        await pair.StandbyUpAsync(Ct);
         var app = GuardedSources.NewApplicationName("read-only");
         await using var db = GuardedSources.Create(standby, app);
 
@@ -114,5 +106,57 @@ public sealed class StandbyEndpointTests : IAsyncLifetime
     {
         await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The class's primary and its streaming standby, with the table the tests write to.</summary>
+    public sealed class Pair : IAsyncLifetime
+    {
+        private LocalPostgres? primary;
+        private LocalPostgres? standby;
+
+        public LocalPostgres Primary => primary ?? throw new InvalidOperationException("The pair has not started.");
+
+        public LocalPostgres Standby => standby ?? throw new InvalidOperationException("The pair has not started.");
+
+        public async ValueTask InitializeAsync()
+        {
+            primary = await LocalPostgres.CreateAsync(new LocalPostgresOptions { AllowStandbys = true }, TestContext.Current.CancellationToken);
+            standby = await primary.CreateStandbyAsync(TestContext.Current.CancellationToken);
+            await FailoverTests.CreateTableAsync(primary);
+            await standby.WaitForCatchUpAsync(cancellationToken: TestContext.Current.CancellationToken);
+        }
+
+        /// <summary>The standby running and caught up (started again after a test that stopped it).</summary>
+        public async Task StandbyUpAsync(CancellationToken cancellationToken)
+        {
+            if (!Standby.IsRunning)
+            {
+                await Standby.StartAsync(cancellationToken);
+            }
+
+            await Standby.WaitForCatchUpAsync(cancellationToken: cancellationToken);
+        }
+
+        /// <summary>The standby gone at once, as a crash takes it.</summary>
+        public async Task StandbyDownAsync(CancellationToken cancellationToken)
+        {
+            if (Standby.IsRunning)
+            {
+                await Standby.StopAsync(ShutdownMode.Immediate, cancellationToken);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (standby is not null)
+            {
+                await standby.DisposeAsync();
+            }
+
+            if (primary is not null)
+            {
+                await primary.DisposeAsync();
+            }
+        }
     }
 }
