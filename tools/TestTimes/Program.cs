@@ -42,7 +42,9 @@ foreach (var file in Directory.EnumerateFiles(args[0], "*.trx", SearchOption.All
         continue;
     }
 
-    var project = ofThisRun.Select(r => r.Class.Split('.')).Select(parts => string.Join('.', parts.Take(2))).GroupBy(p => p).MaxBy(g => g.Count())!.Key;
+    // The test assembly the run was of (every test method names its code base, the assembly's path).
+    var project = trx.Descendants(ns + "TestMethod").Select(t => Path.GetFileNameWithoutExtension((string?)t.Attribute("codeBase") ?? "?"))
+        .GroupBy(name => name).MaxBy(g => g.Count())?.Key ?? Path.GetFileNameWithoutExtension(file);
     runs.Add((project, ofThisRun.Max(r => r.End) - ofThisRun.Min(r => r.Start), ofThisRun.Count));
     results.AddRange(ofThisRun);
 }
