@@ -115,18 +115,4 @@ internal sealed class PipelineHarness : IAsyncDisposable
     }
 
     public sealed record Run(Outcome<int> Outcome, TimeSpan Elapsed, bool CompletedWithoutWaiting, ResilienceContext Context);
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> created = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            created.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => created.ForEach(m => m.Dispose());
-    }
 }
