@@ -61,20 +61,29 @@ await using (var postgres = await LocalPostgres.CreateAsync(new LocalPostgresOpt
         results.Add(await Throughput.MeasureExecuteAsync($"select1-execute-c{concurrency}", concurrency, raw, guarded, settings));
     }
 
+    // The dashboard mapped: its recorder hears every open and operation of this data source (a meter of its own).
+    var dashboardBuilder = new HoldfastDataSourceBuilder(endpoint).UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Development)).Configure(o =>
+    {
+        o.Name = "bench-holdfast-dashboard";
+        o.Instruments = new Holdfast.Telemetry.HoldfastInstruments(new DashboardMeterFactory());
+    });
+    dashboardBuilder.Npgsql.ConnectionStringBuilder.MaxPoolSize = 20;
+    await using var dashboarded = dashboardBuilder.Build();
+    using var recorder = new Holdfast.AspNetCore.Dashboard.ConnectivityRecorder(dashboarded, TimeProvider.System);
+    recorder.Start();
     if (Selected("select1-execute-dashboard-c16"))
     {
-        // The same as select1-execute-c16 with the dashboard mapped: its recorder hears every open and operation.
         AnsiConsole.MarkupLine("[grey]select1-execute-dashboard-c16 ...[/]");
-        var dashboardBuilder = new HoldfastDataSourceBuilder(endpoint).UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Development)).Configure(o =>
-        {
-            o.Name = "bench-holdfast-dashboard";
-            o.Instruments = new Holdfast.Telemetry.HoldfastInstruments(new DashboardMeterFactory());
-        });
-        dashboardBuilder.Npgsql.ConnectionStringBuilder.MaxPoolSize = 20;
-        await using var dashboarded = dashboardBuilder.Build();
-        using var recorder = new Holdfast.AspNetCore.Dashboard.ConnectivityRecorder(dashboarded, TimeProvider.System);
-        recorder.Start();
         results.Add(await Throughput.MeasureExecuteAsync("select1-execute-dashboard-c16", 16, raw, dashboarded, settings));
+    }
+
+    if (Selected("pooled-open-rate"))
+    {
+        // pooled-open again, as rates in the same interleaved slices as the throughput rows: raw and Holdfast alternate
+        // every 250 ms, so the drift of a shared machine hits both alike (BenchmarkDotNet runs one method after another).
+        AnsiConsole.MarkupLine("[grey]pooled-open-rate-c1, pooled-open-dashboard-rate-c1 ...[/]");
+        results.Add(await Throughput.CompareAsync("pooled-open-rate-c1", 1, _ => RentRawAsync(raw), _ => RentGuardedAsync(guarded), settings));
+        results.Add(await Throughput.CompareAsync("pooled-open-dashboard-rate-c1", 1, _ => RentRawAsync(raw), _ => RentGuardedAsync(dashboarded), settings));
     }
 
     if (Selected("dapper-c16"))
@@ -144,6 +153,16 @@ static IEnumerable<BenchResult> PooledOpen(BenchSettings settings)
     yield return BenchResult.Of("execute-overhead-dashboard", raw.ResultStatistics!.Mean, executeDashboard.ResultStatistics!.Mean, "ns/call");
     yield return BenchResult.Of("execute-overhead-dashboard-alloc", raw.GcStats.GetBytesAllocatedPerOperation(raw.BenchmarkCase) ?? 0,
         executeDashboard.GcStats.GetBytesAllocatedPerOperation(executeDashboard.BenchmarkCase) ?? 0, "bytes/call");
+}
+
+static async Task RentRawAsync(Npgsql.NpgsqlDataSource source)
+{
+    await using var connection = await source.OpenConnectionAsync();
+}
+
+static async Task RentGuardedAsync(HoldfastDataSource source)
+{
+    await using var connection = await source.OpenConnectionAsync();
 }
 
 static IEnumerable<BenchResult> Integrations(BenchSettings settings)
