@@ -158,6 +158,9 @@ internal sealed partial class GuardedPipeline : IAsyncDisposable
     /// <summary>A pooled rental succeeded outside the pipeline: the failure run ends (two volatile reads when there was none).</summary>
     public void OnFastSuccess() => circuit.OnSuccess();
 
+    /// <summary>An operation run outside the pipeline (ExecuteAsync's first attempt) succeeded: the database answered.</summary>
+    public void OnFastOperationSuccess(long callStarted) => circuit.OnSuccessOfCallStartedAt(callStarted);
+
     /// <summary>The exception a caller refused by the circuit gets, without anything being tried.</summary>
     public DatabaseUnavailableException Refuse()
     {

@@ -210,7 +210,7 @@ public sealed partial class HoldfastDataSource
         deadline.Return();
         if (outcome.Exception is not { } failure)
         {
-            guard.OnFastSuccess();
+            guard.OnFastOperationSuccess(started);
             if (instruments.OperationDuration.Enabled)
             {
                 instruments.OperationDuration.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
