@@ -14,7 +14,13 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public LocalPostgres Postgres => postgres ?? throw new InvalidOperationException("The cluster has not started.");
 
-    public async ValueTask InitializeAsync() => postgres = await LocalPostgres.CreateAsync();
+    /// <summary>
+    /// Room for the load tests that run side by side in one assembly (two classes at a time, each with up to forty
+    /// callers and its own pool): with LocalPostgres's default of 50 they crowded each other out ("too many clients").
+    /// </summary>
+    public const int MaxConnections = 120;
+
+    public async ValueTask InitializeAsync() => postgres = await LocalPostgres.CreateAsync(new LocalPostgresOptions { MaxConnections = MaxConnections });
 
     public async ValueTask DisposeAsync()
     {

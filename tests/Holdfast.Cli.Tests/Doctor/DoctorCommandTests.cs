@@ -47,7 +47,7 @@ public sealed class DoctorCommandTests(PostgresFixture fixture)
         Assert.Contains("HEALTHY", run.Stdout, StringComparison.Ordinal);
         Assert.Contains($"postgres://{postgres.Username}:***@{postgres.Host}:{postgres.Port}/{postgres.Database}", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("2 new connections: min", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("max_connections 50", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"max_connections {postgres.MaxConnections}", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
