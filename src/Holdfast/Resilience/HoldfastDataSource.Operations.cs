@@ -314,9 +314,7 @@ public sealed partial class HoldfastDataSource
                 return Outcome.FromException<NpgsqlConnection>(await tlsExplainer.ExplainAsync(ex, cancellationToken).ConfigureAwait(false));
             }
 
-            // Callers queued for a pooled connection during the attempt: the pool stayed full. Not while connects are paced
-            // (the pool is refilling after an outage, and this attempt may have waited for the pacer, not for the pool).
-            return Outcome.FromException<NpgsqlConnection>(ex is OperationCanceledException && pool.WaitStarts != waitStarts && guard.Pacer is not { IsEngaged: true }
+            return Outcome.FromException<NpgsqlConnection>(ex is OperationCanceledException && pool.WaitStarts != waitStarts
                 ? PoolExhausted(ex)
                 : ex);
         }
