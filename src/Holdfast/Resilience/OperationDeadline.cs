@@ -40,6 +40,7 @@ internal sealed class OperationDeadline
     /// the reuse margin); 0 while it has not been set in this use.
     /// </summary>
     private long dueAtTick;
+    private bool nearMiss;
     private int operationPhase;
     private int operationCancelled;
     private bool abandoned;
@@ -91,6 +92,8 @@ internal sealed class OperationDeadline
         {
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             armed = false;
+            // The connect timer stopped this close to its due time may still fire: this deadline is not reused.
+            nearMiss |= Environment.TickCount64 >= dueAtTick - (long)ReuseMargin.TotalMilliseconds;
         }
 
         link.Dispose();
@@ -131,7 +134,7 @@ internal sealed class OperationDeadline
 
         link.Dispose();
         link = default;
-        var reusable = !abandoned && time == TimeProvider.System && Volatile.Read(ref operationCancelled) == 0 &&
+        var reusable = !abandoned && !nearMiss && time == TimeProvider.System && Volatile.Read(ref operationCancelled) == 0 &&
                        (dueAtTick == 0 || Environment.TickCount64 < dueAtTick - (long)ReuseMargin.TotalMilliseconds) && waits.TryReset();
         operationCaller = default;
         if (reusable)
