@@ -47,8 +47,8 @@ public sealed class OutageUnderLoadTests
         var first503 = load.FirstEnd(r => r.Status == 503 && r.End >= stoppedAt);
         Assert.True(first503 - stoppedAt < TimeSpan.FromSeconds(1.5), $"first 503 {(first503 - stoppedAt)?.TotalSeconds:0.000} s after the stop");
         LoadChecks.AssertOnlyOkOr503WithRetryAfter(load);
-        var longest = LongestWaitAfter(load, stoppedAt, startedAt);
-        Assert.True(longest < TimeSpan.FromSeconds(3), $"a request waited {longest.TotalSeconds:0.000} s while the database was away");
+        var (longest, which) = LongestWaitAfter(load, stoppedAt, startedAt);
+        Assert.True(longest < TimeSpan.FromSeconds(3), $"a request waited {longest.TotalSeconds:0.000} s while the database was away: {Describe(which, stoppedAt, service)}");
         Assert.True(recovered - startedAt < TimeSpan.FromSeconds(2), $"serving 200 again {(recovered - startedAt)?.TotalSeconds:0.000} s after the start");
     }
 
@@ -81,8 +81,8 @@ public sealed class OutageUnderLoadTests
         var first503 = load.FirstEnd(r => r.Status == 503 && r.End >= silentAt);
         Assert.True(first503 - silentAt < TimeSpan.FromSeconds(4.5), $"first 503 {(first503 - silentAt)?.TotalSeconds:0.000} s after the path went silent");
         LoadChecks.AssertOnlyOkOr503WithRetryAfter(load);
-        var longest = LongestWaitAfter(load, silentAt, healedAt);
-        Assert.True(longest < TimeSpan.FromSeconds(5), $"a request waited {longest.TotalSeconds:0.000} s on the silent path");
+        var (longest, which) = LongestWaitAfter(load, silentAt, healedAt);
+        Assert.True(longest < TimeSpan.FromSeconds(5), $"a request waited {longest.TotalSeconds:0.000} s on the silent path: {Describe(which, silentAt, service)}");
         Assert.True(recovered - healedAt < TimeSpan.FromSeconds(3), $"serving 200 again {(recovered - healedAt)?.TotalSeconds:0.000} s after the heal");
     }
 
@@ -90,6 +90,11 @@ public sealed class OutageUnderLoadTests
     /// The longest any request waited from the fault (or from its own start, if later) to its answer. A sign-in also
     /// spends CPU on password hashing, which two dozen callers queue for on two cores; the fault is what is measured.
     /// </summary>
-    private static TimeSpan LongestWaitAfter(ServiceLoad load, TimeSpan fault, TimeSpan healed) =>
-        load.During(fault, healed).Max(r => r.End - (r.Start > fault ? r.Start : fault));
+    private static (TimeSpan Wait, ServiceLoad.Request Request) LongestWaitAfter(ServiceLoad load, TimeSpan fault, TimeSpan healed) =>
+        load.During(fault, healed).Select(r => (r.End - (r.Start > fault ? r.Start : fault), r)).MaxBy(w => w.Item1);
+
+    /// <summary>Which request, relative to the fault, and the service's last log lines: enough to tell a slow budget from a starved process.</summary>
+    private static string Describe(ServiceLoad.Request request, TimeSpan fault, ServiceProcess service) =>
+        $"{request.Name} {request.Status} from {(request.Start - fault).TotalSeconds:0.000} s to {(request.End - fault).TotalSeconds:0.000} s after the fault; " +
+        $"the service's last output:{Environment.NewLine}{string.Join(Environment.NewLine, service.Stdout.Split('\n').TakeLast(40))}";
 }
