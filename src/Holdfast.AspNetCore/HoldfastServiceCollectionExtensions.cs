@@ -5,6 +5,7 @@ using Holdfast.AspNetCore.Dashboard;
 using Holdfast.AspNetCore.Health;
 using Holdfast.AspNetCore.Hosting;
 using Holdfast.AspNetCore.Http;
+using Holdfast.AspNetCore.Telemetry;
 using Holdfast.Resilience;
 using Holdfast.Startup;
 using Holdfast.Telemetry;
@@ -77,6 +78,7 @@ public static class HoldfastServiceCollectionExtensions
         services.TryAddSingleton(sp => new DatabaseProbe(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<IOptions<HoldfastOptions>>().Value.Health));
         services.TryAddSingleton(sp => new ConnectivityRecorder(sp.GetRequiredService<HoldfastDataSource>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<DashboardRegistration>();
+        services.TryAddSingleton<ReadinessGauge>();
         services.AddHostedService<DashboardRecordingService>();
         services.AddHostedService<HoldfastStartupService>();
 

@@ -16,8 +16,8 @@ internal sealed class ConnectivityRecorder : IDisposable
 {
     private static readonly Dictionary<string, TimelineSeries> Durations = new(StringComparer.Ordinal)
     {
-        ["holdfast.connection.connect.duration"] = TimelineSeries.Connect,
-        ["holdfast.connection.open.duration"] = TimelineSeries.Open,
+        ["db.client.connection.create_time"] = TimelineSeries.Connect,
+        ["db.client.connection.wait_time"] = TimelineSeries.Open,
         ["holdfast.operation.duration"] = TimelineSeries.Operation,
     };
 
@@ -161,8 +161,9 @@ internal sealed class ConnectivityRecorder : IDisposable
         History.RecordFailure(at, kind, (int)count);
     }
 
+    /// <summary>Holdfast's own instruments carry the data source's name; the convention-named ones, the same name as the pool's.</summary>
     private bool Ours(ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
-        string.Equals(Tag(tags, HoldfastInstruments.DataSourceTag), dataSource.Name, StringComparison.Ordinal);
+        string.Equals(Tag(tags, HoldfastInstruments.DataSourceTag) ?? Tag(tags, HoldfastInstruments.PoolNameTag), dataSource.Name, StringComparison.Ordinal);
 
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
     {

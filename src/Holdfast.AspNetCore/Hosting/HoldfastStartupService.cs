@@ -1,3 +1,4 @@
+using Holdfast.AspNetCore.Telemetry;
 using Holdfast.Startup;
 using Microsoft.Extensions.Hosting;
 
@@ -10,7 +11,10 @@ namespace Holdfast.AspNetCore.Hosting;
 /// connections (schema set-up, migrations) are closed, so a serving instance holds only its pool and its health pool —
 /// what <c>holdfast plan</c> counts per instance.
 /// </summary>
-internal sealed class HoldfastStartupService(StartupOrchestrator orchestrator, HoldfastAdminDataSource admin, IHostApplicationLifetime lifetime) : BackgroundService
+#pragma warning disable CS9113 // The readiness gauge lives as long as the service that runs start-up: taking it creates it.
+internal sealed class HoldfastStartupService(StartupOrchestrator orchestrator, HoldfastAdminDataSource admin, IHostApplicationLifetime lifetime,
+    ReadinessGauge readiness) : BackgroundService
+#pragma warning restore CS9113
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

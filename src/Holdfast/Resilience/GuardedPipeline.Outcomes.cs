@@ -40,7 +40,8 @@ internal sealed partial class GuardedPipeline
             return Refuse();
         }
 
-        var (_, transient, _) = Assess(exception);
+        var (kind, transient, _) = Assess(exception);
+        CountEnd(exception, kind, transient, context.OperationKey);
         if (exception is OperationException { ConnectionBroken: false, DeadlineExpired: false } operation && !transient &&
             (!FailureClassifier.IsPreparedStatementClash(operation.Original) || settings.KnownWithoutPooler?.Invoke() == true))
         {
@@ -52,6 +53,31 @@ internal sealed partial class GuardedPipeline
         return new DatabaseConnectionException(Describe(exception), Math.Max(1, call.Attempts), time.GetElapsedTime(call.Started),
             budgetExhausted: transient, exception is OperationException op ? op.Original : exception);
     }
+
+    /// <summary>
+    /// A failed call's end in the metrics: one that ran out of budget retrying (<c>holdfast.budget.exhausted</c>), and one
+    /// that got no connection in time (<c>db.client.connection.timeouts</c>: the pool stayed full or no connect answered).
+    /// </summary>
+    private void CountEnd(Exception exception, FailureKind kind, bool transient, string? operation)
+    {
+        var instruments = settings.Instruments;
+        if (transient)
+        {
+            instruments.BudgetExhausted.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.OperationTag, OperationName(operation)), sourceTag);
+        }
+
+        if (exception is not OperationException && kind is FailureKind.Timeout or FailureKind.PoolExhausted)
+        {
+            instruments.ConnectionTimeouts.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.PoolNameTag, settings.Name));
+        }
+    }
+
+    private static string OperationName(string? key) => key switch
+    {
+        PipelineKeys.Open => "open",
+        PipelineKeys.Execute => "execute",
+        _ => "probe",
+    };
 
     private DatabaseFailure Describe(Exception exception)
     {
@@ -189,6 +215,7 @@ internal sealed partial class GuardedPipeline
                 // attempts are what opens it, and holding them back would keep them waiting on a dead path.
                 Pacer?.Engage();
                 recovery?.Start();
+                settings.Instruments.CircuitOpens.Add(1, sourceTag);
                 Log.CircuitOpened(settings.Logger, settings.Name, circuit.ConsecutiveFailures, lastFailure?.Kind ?? FailureKind.Unknown,
                     settings.Options.CircuitBreaker.BreakDuration.TotalSeconds);
                 ClearPool();

@@ -87,7 +87,7 @@ public sealed partial class HoldfastDataSource
         guard.OnExternalOutcome(failure, open.Started, open.Probe);
         if (instruments.OpenDuration.Enabled)
         {
-            instruments.OpenDuration.Record(time.GetElapsedTime(open.Started).TotalSeconds, sourceTag);
+            instruments.OpenDuration.Record(time.GetElapsedTime(open.Started).TotalSeconds, poolTag);
         }
     }
 

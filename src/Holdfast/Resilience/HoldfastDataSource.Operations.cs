@@ -103,6 +103,7 @@ public sealed partial class HoldfastDataSource
             : ReferenceEquals(operation, PipelineKeys.Execute) ? instruments.OperationDuration
             : null;
         var timed = duration is { Enabled: true };
+        var durationTag = ReferenceEquals(operation, PipelineKeys.Open) ? poolTag : sourceTag;
         var started = callStarted != 0 ? callStarted : timed ? time.GetTimestamp() : 0;
         var context = guard.Rent(operation, budget, cancellationToken, firstOpen, firstOpenWaitStarts, callStarted, replay);
         try
@@ -110,7 +111,7 @@ public sealed partial class HoldfastDataSource
             var outcome = await guard.Pipeline.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
             if (timed)
             {
-                duration!.Record(time.GetElapsedTime(started).TotalSeconds, sourceTag);
+                duration!.Record(time.GetElapsedTime(started).TotalSeconds, durationTag);
             }
 
             if (outcome.Exception is not null)
@@ -155,7 +156,7 @@ public sealed partial class HoldfastDataSource
         {
             // An idle pooled connection handed over at once: the caller waited well under a microsecond, and two clock
             // reads would cost more than the rental itself (~35 ns each on a VM). Counted as an open that did not wait.
-            instruments.OpenDuration.Record(0, sourceTag);
+            instruments.OpenDuration.Record(0, poolTag);
         }
 
         return pending;
@@ -290,6 +291,7 @@ public sealed partial class HoldfastDataSource
 
     private async ValueTask<Outcome<NpgsqlConnection>> AwaitOpenAsync(Task<NpgsqlConnection> task, int waitStarts, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref waitingForConnection);
         try
         {
             var connection = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -317,6 +319,10 @@ public sealed partial class HoldfastDataSource
             return Outcome.FromException<NpgsqlConnection>(ex is OperationCanceledException && pool.WaitStarts != waitStarts
                 ? PoolExhausted(ex)
                 : ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref waitingForConnection);
         }
     }
 

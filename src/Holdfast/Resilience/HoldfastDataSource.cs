@@ -52,8 +52,13 @@ public sealed partial class HoldfastDataSource : DbDataSource
     private readonly PasswordCache? passwords;
     private readonly int maxPoolSize;
     private readonly KeyValuePair<string, object?> sourceTag;
+    private readonly KeyValuePair<string, object?> poolTag;
+    private readonly IDisposable pendingGauge;
     private TimeoutProfile effective;
     private int disposed;
+
+    /// <summary>Callers in a guarded attempt waiting for a connection now (<c>db.client.connection.pending_requests</c>).</summary>
+    private int waitingForConnection;
 
     internal HoldfastDataSource(DatabaseEndpoint endpoint, NpgsqlDataSourceBuilder npgsql, HoldfastDataSourceOptions options)
     {
@@ -89,6 +94,8 @@ public sealed partial class HoldfastDataSource : DbDataSource
         pool = ObservePool(options.Name ?? settings.ApplicationName ?? DatabaseEndpoint.DefaultApplicationName, explicitName: options.Name is not null);
         Name = pool.PoolName;
         sourceTag = new KeyValuePair<string, object?>(HoldfastInstruments.DataSourceTag, Name);
+        poolTag = new KeyValuePair<string, object?>(HoldfastInstruments.PoolNameTag, Name);
+        pendingGauge = instruments.TrackPending(Name, () => Volatile.Read(ref waitingForConnection));
         npgsql.Name = Name;
         if (options.LoggerFactory is not null)
         {
@@ -284,6 +291,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         await Inner.DisposeAsync().ConfigureAwait(false);
         await probeSource.DisposeAsync().ConfigureAwait(false);
         pool.Dispose();
+        pendingGauge.Dispose();
         lifetime.Dispose();
     }
 
@@ -341,7 +349,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         passwords?.OnSuccess();
         window.Record(duration, time.GetUtcNow());
         History.RecordSuccess(duration);
-        instruments.ConnectDuration.Record(duration.TotalSeconds, sourceTag);
+        instruments.ConnectDuration.Record(duration.TotalSeconds, poolTag);
         Volatile.Write(ref effective, PressureAwareTimeouts.Apply(Timeouts.Profile, options.Pressure, window.Current, options.PressureCeiling));
         alerts.Observe(duration, Name);
     }

@@ -4,20 +4,28 @@ using System.Diagnostics.Metrics;
 namespace Holdfast.Telemetry;
 
 /// <summary>
-/// The instruments of the <c>Holdfast</c> meter. OpenTelemetry picks them up with <c>AddMeter("Holdfast")</c>.
+/// The instruments of the <c>Holdfast</c> meter. OpenTelemetry picks them up with <c>AddMeter("Holdfast")</c>. Where the
+/// OpenTelemetry semantic conventions for database client connections name a measurement that Npgsql does not emit
+/// under that name, Holdfast emits it under the convention's name, with <c>db.client.connection.pool.name</c> (the data
+/// source's name, which is also Npgsql's pool name); connection counts by state and the pool's maximum are Npgsql's own
+/// (<c>db.client.connection.count</c>, <c>db.client.connection.max</c>) and are not repeated here.
 /// <list type="bullet">
-/// <item><c>holdfast.connection.connect.duration</c> (s): physical connects, as Npgsql times them.</item>
-/// <item><c>holdfast.connection.open.duration</c> (s): guarded opens as the caller waits for them, retries included; a
+/// <item><c>db.client.connection.create_time</c> (s): physical connects, as Npgsql times them.</item>
+/// <item><c>db.client.connection.wait_time</c> (s): guarded opens as the caller waits for them, retries included; a
 /// rental of an idle pooled connection, which does not wait, is recorded as 0 (timing it would cost more than it takes).</item>
+/// <item><c>db.client.connection.timeouts</c>: guarded calls that got no connection in time (the pool stayed full, or no connect within the budget).</item>
+/// <item><c>db.client.connection.pending_requests</c>: callers waiting for a connection through the guard now.</item>
 /// <item><c>holdfast.operation.duration</c> (s): guarded operations (<c>ExecuteAsync</c>, EF Core operations), retries included; calls refused by the open circuit are not timed.</item>
 /// <item><c>holdfast.connection.failures</c>: failed attempts, by <c>holdfast.failure.kind</c>.</item>
 /// <item><c>holdfast.connection.retries</c>: retries, by the kind that caused them.</item>
 /// <item><c>holdfast.connection.rejections</c>: calls refused at once because the circuit is open.</item>
-/// <item><c>holdfast.circuit.state</c>: 0 closed, 1 half-open, 2 open, 3 isolated.</item>
+/// <item><c>holdfast.budget.exhausted</c>: calls that failed because their budget ran out, by <c>holdfast.operation</c>.</item>
+/// <item><c>holdfast.circuit.state</c>: 0 closed, 1 half-open, 2 open, 3 isolated; <c>holdfast.circuit.opens</c>: times it opened.</item>
 /// <item><c>holdfast.alerts</c>: alert level changes, by <c>holdfast.alert.rule</c> and <c>holdfast.alert.level</c>.</item>
 /// <item><c>holdfast.startup.phase.duration</c> (s): start-up phases, by <c>holdfast.startup.phase</c> and <c>holdfast.startup.status</c>.</item>
+/// <item><c>holdfast.tls.certificate.expiry</c> (s): time left on the server's certificate, once one was seen.</item>
 /// </list>
-/// Every measurement carries <c>holdfast.data_source</c>.
+/// Every <c>holdfast.*</c> measurement carries <c>holdfast.data_source</c>. docs/metrics.md has the full table.
 /// </summary>
 public sealed class HoldfastInstruments : IDisposable
 {
@@ -27,11 +35,18 @@ public sealed class HoldfastInstruments : IDisposable
     /// <summary>The tag naming the data source.</summary>
     public const string DataSourceTag = "holdfast.data_source";
 
+    /// <summary>The OpenTelemetry attribute naming the pool on <c>db.client.connection.*</c> instruments: the data source's name.</summary>
+    public const string PoolNameTag = "db.client.connection.pool.name";
+
+    /// <summary>The tag naming the guarded operation (<c>open</c>, <c>execute</c>).</summary>
+    public const string OperationTag = "holdfast.operation";
+
     /// <summary>The tag naming a failure kind.</summary>
     public const string FailureKindTag = "holdfast.failure.kind";
 
     private readonly ConcurrentDictionary<string, Func<int>> circuits = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<double?>> certificates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<int>> pending = new(StringComparer.Ordinal);
     private readonly bool ownsMeter;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (the DI way).</summary>
@@ -45,13 +60,21 @@ public sealed class HoldfastInstruments : IDisposable
     {
         Meter = meter;
         this.ownsMeter = ownsMeter;
-        ConnectDuration = meter.CreateHistogram<double>("holdfast.connection.connect.duration", "s", "Physical connect duration.");
-        OpenDuration = meter.CreateHistogram<double>("holdfast.connection.open.duration", "s",
-            "Guarded open duration, retries included; 0 for a rental of an idle pooled connection, which does not wait.");
+        ConnectDuration = meter.CreateHistogram<double>("db.client.connection.create_time", "s",
+            "The time it took to create a new connection: a physical connect, TLS and authentication included.");
+        OpenDuration = meter.CreateHistogram<double>("db.client.connection.wait_time", "s",
+            "The time it took to obtain an open connection through the guard, retries included; 0 for an idle pooled connection handed over at once.");
+        ConnectionTimeouts = meter.CreateCounter<long>("db.client.connection.timeouts", "{timeout}",
+            "Guarded calls that got no connection in time: the pool stayed full, or no connect succeeded within the budget.");
+        meter.CreateObservableUpDownCounter("db.client.connection.pending_requests", ObservePending, "{request}",
+            "Callers waiting for a connection through the guard.");
         OperationDuration = meter.CreateHistogram<double>("holdfast.operation.duration", "s", "Guarded operation duration (ExecuteAsync and EF Core operations), retries included.");
         Failures = meter.CreateCounter<long>("holdfast.connection.failures", "{failure}", "Failed attempts by kind.");
         Retries = meter.CreateCounter<long>("holdfast.connection.retries", "{retry}", "Retries by the kind that caused them.");
         Rejections = meter.CreateCounter<long>("holdfast.connection.rejections", "{call}", "Calls rejected at once by an open circuit.");
+        BudgetExhausted = meter.CreateCounter<long>("holdfast.budget.exhausted", "{call}",
+            "Calls that failed because their budget ran out while transient failures were retried, by operation.");
+        CircuitOpens = meter.CreateCounter<long>("holdfast.circuit.opens", "{open}", "Times the circuit opened (failures in a row reached the threshold, or a half-open call failed).");
         EndedConnections = meter.CreateCounter<long>("holdfast.connection.ended", "{connection}",
             "Pooled connections the server had already ended (terminated, idle timeout, restart), discarded before a caller got them.");
         Alerts = meter.CreateCounter<long>("holdfast.alerts", "{alert}", "Alert level changes.");
@@ -79,6 +102,12 @@ public sealed class HoldfastInstruments : IDisposable
 
     internal Counter<long> Rejections { get; }
 
+    internal Counter<long> ConnectionTimeouts { get; }
+
+    internal Counter<long> BudgetExhausted { get; }
+
+    internal Counter<long> CircuitOpens { get; }
+
     internal Counter<long> Alerts { get; }
 
     internal Counter<long> EndedConnections { get; }
@@ -105,6 +134,13 @@ public sealed class HoldfastInstruments : IDisposable
         return new Registration(() => circuits.TryRemove(source, out _));
     }
 
+    /// <summary>Reports how many callers of a data source wait for a connection, through <c>db.client.connection.pending_requests</c>, until disposed.</summary>
+    internal IDisposable TrackPending(string source, Func<int> waiting)
+    {
+        pending[source] = waiting;
+        return new Registration(() => pending.TryRemove(source, out _));
+    }
+
     /// <summary>Reports a data source's server certificate expiry through <c>holdfast.tls.certificate.expiry</c> until disposed.</summary>
     internal IDisposable TrackCertificate(string source, Func<double?> secondsLeft)
     {
@@ -122,6 +158,9 @@ public sealed class HoldfastInstruments : IDisposable
             }
         }
     }
+
+    private IEnumerable<Measurement<int>> ObservePending() =>
+        pending.Select(p => new Measurement<int>(p.Value(), new KeyValuePair<string, object?>(PoolNameTag, p.Key)));
 
     private IEnumerable<Measurement<int>> ObserveCircuits() =>
         circuits.Select(c => new Measurement<int>(c.Value(), new KeyValuePair<string, object?>(DataSourceTag, c.Key)));

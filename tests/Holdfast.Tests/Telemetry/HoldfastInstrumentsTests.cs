@@ -24,7 +24,11 @@ public sealed class HoldfastInstrumentsTests(PostgresFixture fixture)
         Assert.Equal(5, recorder.Sum("holdfast.connection.retries", "holdfast.failure.kind", "refused"));
         Assert.Equal(1, recorder.Sum("holdfast.connection.rejections"));
         Assert.Equal((int)CircuitState.Open, recorder.Last("holdfast.circuit.state"));
-        Assert.All(recorder.Measurements, m => Assert.Contains(m.Tags, t => t.Key == HoldfastInstruments.DataSourceTag && (string?)t.Value == "harness"));
+        Assert.Equal(1, recorder.Sum("holdfast.circuit.opens"));
+        // The call ended refused by the circuit it opened, not by its budget.
+        Assert.Equal(0, recorder.Sum("holdfast.budget.exhausted"));
+        Assert.All(recorder.Measurements, m => Assert.Contains(m.Tags, t =>
+            t.Key is HoldfastInstruments.DataSourceTag or HoldfastInstruments.PoolNameTag && (string?)t.Value == "harness"));
     }
 
     [Fact]
@@ -50,8 +54,9 @@ public sealed class HoldfastInstrumentsTests(PostgresFixture fixture)
         }
 
         var names = exported.Select(m => m.Name).ToHashSet();
-        Assert.Contains("holdfast.connection.open.duration", names);
-        Assert.Contains("holdfast.connection.connect.duration", names);
+        Assert.Contains("db.client.connection.wait_time", names);
+        Assert.Contains("db.client.connection.create_time", names);
+        Assert.Contains("db.client.connection.pending_requests", names);
         Assert.Contains("holdfast.circuit.state", names);
     }
 
