@@ -6,7 +6,7 @@ namespace Holdfast.AspNetCore.Health;
 
 /// <summary>
 /// Probes the database for health checks: a connection from the health pool (its own application name, at most
-/// <see cref="HealthOptions.MaxConnections"/> connections) and <c>SELECT 1</c>, within the health-check timeout.
+/// <see cref="HealthOptions.MaxConnections"/> connections) and one query (it reads the server's connection limit: a round trip like <c>SELECT 1</c>), within the health-check timeout.
 /// Any number of concurrent callers share one probe in flight and its result for <see cref="HealthOptions.CacheDuration"/>;
 /// the probe's connection is disposed with <c>await using</c>, never closed while in use. A successful probe while the
 /// guarded data source's circuit is open closes it: the database answers again, so service follows it back now. With
@@ -14,6 +14,14 @@ namespace Holdfast.AspNetCore.Health;
 /// </summary>
 internal sealed class DatabaseProbe : IAsyncDisposable
 {
+    /// <summary>
+    /// The connections the server lets ordinary roles open: <c>max_connections</c> less the slots it keeps for superusers
+    /// and (PostgreSQL 16+) for <c>pg_use_reserved_connections</c>.
+    /// </summary>
+    private const string ConnectionLimitQuery =
+        "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int " +
+        "- coalesce(current_setting('reserved_connections', true)::int, 0)";
+
     private readonly NpgsqlDataSource healthSource;
     private readonly HoldfastDataSource dataSource;
     private readonly HealthOptions options;
@@ -21,6 +29,7 @@ internal sealed class DatabaseProbe : IAsyncDisposable
     private readonly Lock gate = new();
     private Task<DatabaseProbeResult>? current;
     private long completedAt;
+    private int connectionLimit;
 
     public DatabaseProbe(HoldfastDataSource dataSource, HealthOptions options)
     {
@@ -46,6 +55,9 @@ internal sealed class DatabaseProbe : IAsyncDisposable
 
     /// <summary>The last completed probe, if any (a new one may be in flight).</summary>
     public DatabaseProbeResult? Last => Volatile.Read(ref last);
+
+    /// <summary>The server's connection limit for ordinary roles as the last probe that answered read it; 0 before one did.</summary>
+    public int ConnectionLimit => Volatile.Read(ref connectionLimit);
 
     private DatabaseProbeResult? last;
 
@@ -136,9 +148,11 @@ internal sealed class DatabaseProbe : IAsyncDisposable
 
             await using (connection.ConfigureAwait(false))
             {
-                await using var command = new NpgsqlCommand("SELECT 1", connection);
-                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                // The answer is the server's connection limit, for the fleet-capacity alert: one round trip, like SELECT 1.
+                await using var command = new NpgsqlCommand(ConnectionLimitQuery, connection);
+                var limit = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                 answered = true;
+                Volatile.Write(ref connectionLimit, limit is int slots ? slots : 0);
             }
         }
         finally
