@@ -54,6 +54,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
     private readonly KeyValuePair<string, object?> sourceTag;
     private readonly KeyValuePair<string, object?> poolTag;
     private readonly IDisposable pendingGauge;
+    private readonly IDisposable thresholdGauge;
     private TimeoutProfile effective;
     private int disposed;
 
@@ -128,6 +129,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         var sinks = options.AlertSinks.Count > 0 ? options.AlertSinks
             : options.LoggerFactory is not null ? [new LoggingAlertSink(logger)] : [];
         alerts = new AlertMonitor(rules, sinks, time, logger, OnAlert);
+        thresholdGauge = instruments.TrackThresholds(Name, alerts.Rules, options.Tls.CertificateExpiryWarning);
         Certificate = new CertificateWatch(endpoint, options.Tls, time, alerts, instruments, logger, Name, lifetime.Token);
         History = new LatencyHistory(time);
         pool.ConnectCreated += OnConnectCreated;
@@ -292,6 +294,7 @@ public sealed partial class HoldfastDataSource : DbDataSource
         await probeSource.DisposeAsync().ConfigureAwait(false);
         pool.Dispose();
         pendingGauge.Dispose();
+        thresholdGauge.Dispose();
         lifetime.Dispose();
     }
 
@@ -384,8 +387,8 @@ public sealed partial class HoldfastDataSource : DbDataSource
     }
 
     private void OnAlert(HoldfastAlert alert) => instruments.Alerts.Add(1,
-        new KeyValuePair<string, object?>("holdfast.alert.rule", alert.Rule),
-        new KeyValuePair<string, object?>("holdfast.alert.level", alert.Level.ToString().ToLowerInvariant()),
+        new KeyValuePair<string, object?>(HoldfastInstruments.AlertRuleTag, alert.Rule),
+        new KeyValuePair<string, object?>(HoldfastInstruments.AlertLevelTag, HoldfastInstruments.LevelName(alert.Level)),
         sourceTag);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -41,12 +41,29 @@ public sealed class HoldfastInstruments : IDisposable
     /// <summary>The tag naming the guarded operation (<c>open</c>, <c>execute</c>).</summary>
     public const string OperationTag = "holdfast.operation";
 
+    /// <summary>The tag naming an alert rule.</summary>
+    internal const string AlertRuleTag = "holdfast.alert.rule";
+
+    /// <summary>The tag naming an alert level (<c>warning</c>, <c>critical</c>, <c>normal</c>).</summary>
+    internal const string AlertLevelTag = "holdfast.alert.level";
+
     /// <summary>The tag naming a failure kind.</summary>
     public const string FailureKindTag = "holdfast.failure.kind";
+
+    /// <summary>
+    /// Bucket boundaries for every duration (seconds): fine below a second, and every connect-time threshold of every
+    /// environment (10, 15, 20, 25, 30, 45 s) a boundary, so a Prometheus rule on a threshold reads it exactly. The
+    /// OpenTelemetry default (0, 5, 10, 25, 50 … 10000) suits milliseconds, not seconds.
+    /// </summary>
+    private static readonly InstrumentAdvice<double> Durations = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 25, 30, 45, 60, 75, 120],
+    };
 
     private readonly ConcurrentDictionary<string, Func<int>> circuits = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<double?>> certificates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<int>> pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Measurement<double>[]> thresholds = new(StringComparer.Ordinal);
     private readonly bool ownsMeter;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (the DI way).</summary>
@@ -61,14 +78,14 @@ public sealed class HoldfastInstruments : IDisposable
         Meter = meter;
         this.ownsMeter = ownsMeter;
         ConnectDuration = meter.CreateHistogram<double>("db.client.connection.create_time", "s",
-            "The time it took to create a new connection: a physical connect, TLS and authentication included.");
+            "The time it took to create a new connection: a physical connect, TLS and authentication included.", tags: null, advice: Durations);
         OpenDuration = meter.CreateHistogram<double>("db.client.connection.wait_time", "s",
-            "The time it took to obtain an open connection through the guard, retries included; 0 for an idle pooled connection handed over at once.");
+            "The time it took to obtain an open connection through the guard, retries included; 0 for an idle pooled connection handed over at once.", tags: null, advice: Durations);
         ConnectionTimeouts = meter.CreateCounter<long>("db.client.connection.timeouts", "{timeout}",
             "Guarded calls that got no connection in time: the pool stayed full, or no connect succeeded within the budget.");
         meter.CreateObservableUpDownCounter("db.client.connection.pending_requests", ObservePending, "{request}",
             "Callers waiting for a connection through the guard.");
-        OperationDuration = meter.CreateHistogram<double>("holdfast.operation.duration", "s", "Guarded operation duration (ExecuteAsync and EF Core operations), retries included.");
+        OperationDuration = meter.CreateHistogram<double>("holdfast.operation.duration", "s", "Guarded operation duration (ExecuteAsync and EF Core operations), retries included.", tags: null, advice: Durations);
         Failures = meter.CreateCounter<long>("holdfast.connection.failures", "{failure}", "Failed attempts by kind.");
         Retries = meter.CreateCounter<long>("holdfast.connection.retries", "{retry}", "Retries by the kind that caused them.");
         Rejections = meter.CreateCounter<long>("holdfast.connection.rejections", "{call}", "Calls rejected at once by an open circuit.");
@@ -78,8 +95,10 @@ public sealed class HoldfastInstruments : IDisposable
         EndedConnections = meter.CreateCounter<long>("holdfast.connection.ended", "{connection}",
             "Pooled connections the server had already ended (terminated, idle timeout, restart), discarded before a caller got them.");
         Alerts = meter.CreateCounter<long>("holdfast.alerts", "{alert}", "Alert level changes.");
-        StartupPhaseDuration = meter.CreateHistogram<double>("holdfast.startup.phase.duration", "s", "Start-up phase duration.");
+        StartupPhaseDuration = meter.CreateHistogram<double>("holdfast.startup.phase.duration", "s", "Start-up phase duration.", tags: null, advice: Durations);
         meter.CreateObservableGauge("holdfast.circuit.state", ObserveCircuits, "{state}", "0 closed, 1 half-open, 2 open, 3 isolated.");
+        meter.CreateObservableGauge("holdfast.alert.threshold", ObserveThresholds, "s",
+            "The in-process alert rules' thresholds, by rule and level: what the shipped Prometheus rules compare with.");
         meter.CreateObservableGauge("holdfast.tls.certificate.expiry", ObserveCertificates, "s",
             "Time until the server's TLS certificate expires (negative once expired), as last seen.");
     }
@@ -114,6 +133,14 @@ public sealed class HoldfastInstruments : IDisposable
 
     internal Histogram<double> StartupPhaseDuration { get; }
 
+    /// <summary>The tag value of an alert level.</summary>
+    internal static string LevelName(AlertLevel level) => level switch
+    {
+        AlertLevel.Warning => "warning",
+        AlertLevel.Critical => "critical",
+        _ => "normal",
+    };
+
     /// <summary>The tag value of a failure kind.</summary>
     /// <param name="kind">The kind.</param>
     internal static string KindTag(FailureKind kind) => KindNames[(int)kind];
@@ -132,6 +159,23 @@ public sealed class HoldfastInstruments : IDisposable
     {
         circuits[source] = state;
         return new Registration(() => circuits.TryRemove(source, out _));
+    }
+
+    /// <summary>
+    /// Reports a data source's alert thresholds through <c>holdfast.alert.threshold</c> until disposed: each connect-time
+    /// rule's warning and critical, and the certificate-expiry warning (time left below which it warns).
+    /// </summary>
+    internal IDisposable TrackThresholds(string source, IEnumerable<AlertRule> rules, TimeSpan certificateWarning)
+    {
+        var sourceTag = new KeyValuePair<string, object?>(DataSourceTag, source);
+        Measurement<double> Threshold(string rule, AlertLevel level, TimeSpan value) => new(value.TotalSeconds, sourceTag,
+            new KeyValuePair<string, object?>(AlertRuleTag, rule), new KeyValuePair<string, object?>(AlertLevelTag, LevelName(level)));
+        thresholds[source] =
+        [
+            .. rules.SelectMany(r => new[] { Threshold(r.Name, AlertLevel.Warning, r.Warning), Threshold(r.Name, AlertLevel.Critical, r.Critical) }),
+            Threshold(HoldfastAlert.CertificateExpiryRule, AlertLevel.Warning, certificateWarning),
+        ];
+        return new Registration(() => thresholds.TryRemove(source, out _));
     }
 
     /// <summary>Reports how many callers of a data source wait for a connection, through <c>db.client.connection.pending_requests</c>, until disposed.</summary>
@@ -158,6 +202,8 @@ public sealed class HoldfastInstruments : IDisposable
             }
         }
     }
+
+    private IEnumerable<Measurement<double>> ObserveThresholds() => thresholds.Values.SelectMany(t => t);
 
     private IEnumerable<Measurement<int>> ObservePending() =>
         pending.Select(p => new Measurement<int>(p.Value(), new KeyValuePair<string, object?>(PoolNameTag, p.Key)));
