@@ -100,6 +100,17 @@ public sealed partial class PrometheusTests
         Assert.True(used.Count >= 10, $"only {used.Count} metric names read from the rules' expressions");
         var missing = used.Where(name => !exported.Contains(name)).ToList();
         Assert.True(missing.Count == 0, $"the rules use metrics the service never exported: {string.Join(", ", missing)}");
+
+        // The Grafana dashboard: every metric its expressions read was exported, and each expression, with its variables
+        // set to "all", evaluates without an error in this Prometheus.
+        var panels = GrafanaDashboard.Load().Expressions;
+        var dashboardMissing = MetricNamesOf(panels.Select(p => p.Expression)).Where(name => !exported.Contains(name)).ToList();
+        Assert.True(dashboardMissing.Count == 0, $"the dashboard uses metrics the service never exported: {string.Join(", ", dashboardMissing)}");
+        foreach (var (panel, expression) in panels)
+        {
+            var error = await prometheus.QueryErrorAsync(GrafanaDashboard.WithAllSelected(expression));
+            Assert.True(error is null, $"panel '{panel}': {expression}: {error}");
+        }
     }
 
     private static async Task ProbeReadinessAsync(ServiceProcess service, CancellationToken stop)
@@ -129,10 +140,13 @@ public sealed partial class PrometheusTests
     /// The metric names the rules' expressions read: identifiers of Holdfast's and the conventions' families, once the
     /// label names (inside selectors and by/on/group clauses) and recording rules (they have colons) are taken out.
     /// </summary>
-    internal static IReadOnlySet<string> MetricNames(string rules)
+    internal static IReadOnlySet<string> MetricNames(string rules) =>
+        MetricNamesOf(ExpressionPattern().Matches(rules).Select(m => m.Groups["expr"].Value));
+
+    /// <summary>The metric names some PromQL expressions read (see <see cref="MetricNames"/>).</summary>
+    internal static IReadOnlySet<string> MetricNamesOf(IEnumerable<string> expressions)
     {
-        var expressions = string.Join("\n", ExpressionPattern().Matches(rules).Select(m => m.Groups["expr"].Value));
-        var withoutLabels = LabelListPattern().Replace(SelectorPattern().Replace(expressions, ""), "");
+        var withoutLabels = LabelListPattern().Replace(SelectorPattern().Replace(string.Join("\n", expressions), ""), "");
         return MetricNamePattern().Matches(withoutLabels).Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
     }
 

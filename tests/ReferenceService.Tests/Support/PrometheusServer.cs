@@ -123,6 +123,14 @@ internal sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Evaluates <paramref name="expression"/> now: null when Prometheus accepts it, else its error.</summary>
+    public async Task<string?> QueryErrorAsync(string expression)
+    {
+        using var response = await Http.GetAsync($"/api/v1/query?query={Uri.EscapeDataString(expression)}", TestContext.Current.CancellationToken);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return document.RootElement.GetProperty("status").GetString() == "success" ? null : document.RootElement.GetProperty("error").GetString();
+    }
+
     /// <summary>Each scrape target's health and last error, for a failure's message.</summary>
     public async Task<string> TargetsAsync()
     {
