@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Holdfast.Telemetry;
 using Npgsql;
 using Polly;
@@ -187,6 +188,15 @@ internal sealed partial class GuardedPipeline
             var (kind, _, _) = Assess(exception);
             settings.Instruments.Retries.Add(1, new KeyValuePair<string, object?>(HoldfastInstruments.FailureKindTag, HoldfastInstruments.KindTag(kind)), sourceTag);
             Log.Retrying(settings.Logger, kind, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
+            if (HoldfastTracing.CurrentCall() is { IsAllDataRequested: true } span)
+            {
+                span.AddEvent(new ActivityEvent("holdfast.retry", tags: new ActivityTagsCollection
+                {
+                    ["holdfast.attempt"] = args.AttemptNumber + 1,
+                    [HoldfastInstruments.FailureKindTag] = HoldfastInstruments.KindTag(kind),
+                    ["holdfast.retry.delay"] = args.RetryDelay.TotalSeconds,
+                }));
+            }
         }
 
         return default;

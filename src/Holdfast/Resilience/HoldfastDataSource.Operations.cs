@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Holdfast.Faults;
 using Holdfast.Resilience;
+using Holdfast.Telemetry;
 using Npgsql;
 using Polly;
 
@@ -134,7 +135,12 @@ public sealed partial class HoldfastDataSource
     /// allocation. Anything else (a physical connect, a pool wait, a failure) continues in the pipeline, whose first
     /// attempt finishes the open already started. An open circuit refuses at once, without entering the pipeline.
     /// </summary>
-    private ValueTask<NpgsqlConnection> OpenCoreAsync(TimeSpan? budget, CancellationToken cancellationToken)
+    private ValueTask<NpgsqlConnection> OpenCoreAsync(TimeSpan? budget, CancellationToken cancellationToken) =>
+        HoldfastTracing.Source.HasListeners()
+            ? TracedAsync(PipelineKeys.Open, (Self: this, budget, cancellationToken), static s => s.Self.OpenUntracedAsync(s.budget, s.cancellationToken))
+            : OpenUntracedAsync(budget, cancellationToken);
+
+    private ValueTask<NpgsqlConnection> OpenUntracedAsync(TimeSpan? budget, CancellationToken cancellationToken)
     {
         if (!guard.IsClosed)
         {
@@ -170,6 +176,13 @@ public sealed partial class HoldfastDataSource
     /// Anything else (an open circuit, a physical connect, a pool wait, paced connects) goes through the pipeline whole.
     /// </summary>
     private ValueTask<T> ExecuteCoreAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation,
+        TimeSpan? budget, CancellationToken cancellationToken) =>
+        HoldfastTracing.Source.HasListeners()
+            ? TracedAsync(PipelineKeys.Execute, (Self: this, state, operation, budget, cancellationToken),
+                static s => s.Self.ExecuteUntracedAsync(s.state, s.operation, s.budget, s.cancellationToken))
+            : ExecuteUntracedAsync(state, operation, budget, cancellationToken);
+
+    private ValueTask<T> ExecuteUntracedAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation,
         TimeSpan? budget, CancellationToken cancellationToken)
     {
         if (!guard.IsClosed || guard.Pacer is { IsEngaged: true })
