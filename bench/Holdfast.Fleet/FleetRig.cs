@@ -55,6 +55,9 @@ internal sealed class FleetRig : IAsyncDisposable
 
     public IReadOnlyList<Replica> Replicas => replicas;
 
+    /// <summary>Prometheus scraping every replica with the repository's rules, once started; null when it is not installed.</summary>
+    public FleetPrometheus? Prometheus { get; private set; }
+
     public TimeSpan Now => clock.Elapsed;
 
     public DateTimeOffset At(TimeSpan since) => startedAt + since;
@@ -103,13 +106,22 @@ internal sealed class FleetRig : IAsyncDisposable
             return Replica.Start(name, upstream, proxyPort => Environment(proxyPort));
         }).ToList();
         replicas.AddRange(fresh);
+        Prometheus?.SetTargets(replicas);
         return fresh;
+    }
+
+    /// <summary>Starts Prometheus on the replicas running now (and every one started later); false when it is not installed.</summary>
+    public async Task<bool> StartPrometheusAsync()
+    {
+        Prometheus = await FleetPrometheus.StartAsync(replicas).ConfigureAwait(false);
+        return Prometheus is not null;
     }
 
     /// <summary>Takes a replica out of the fleet and stops it (its load first, then SIGTERM).</summary>
     public async Task RemoveAsync(Replica replica)
     {
         replicas.Remove(replica);
+        Prometheus?.SetTargets(replicas);
         await replica.StopAsync().ConfigureAwait(false);
         await replica.DisposeAsync().ConfigureAwait(false);
     }
@@ -154,6 +166,11 @@ internal sealed class FleetRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Prometheus is not null)
+        {
+            await Prometheus.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var replica in replicas)
         {
             await replica.DisposeAsync().ConfigureAwait(false);

@@ -35,6 +35,7 @@ internal sealed class FleetRun(FleetRig rig)
         }
 
         await Task.Delay(settings.Warmup).ConfigureAwait(false);
+        await using var alerts = rig.Prometheus?.Watch(() => rig.Now);
         var tooManyBefore = rig.Replicas.Sum(r => r.TooManyClients());
         var tooManyGone = 0;
         rig.Watch.ResetPeak();
@@ -99,6 +100,8 @@ internal sealed class FleetRun(FleetRig rig)
         }
 
         var tooMany = rig.Replicas.Sum(r => r.TooManyClients()) + tooManyGone - tooManyBefore;
+        var alertsSeen = alerts is null ? null : await alerts.StopAsync().ConfigureAwait(false);
+        var capacityShare = rig.Prometheus is { } prometheus ? await prometheus.CapacityShareAsync().ConfigureAwait(false) : null;
         var openedAt = new Dictionary<Replica, DateTimeOffset>();
         foreach (var replica in rig.Replicas)
         {
@@ -153,6 +156,8 @@ internal sealed class FleetRun(FleetRig rig)
             perReplica,
             fleetMax,
             discovery,
+            alertsSeen,
+            capacityShare,
             Note(fault, settings));
     }
 

@@ -33,6 +33,9 @@ AnsiConsole.MarkupLine($"[grey]  {Markup.Escape(rig.Plan)}[/]");
 var first = rig.StartReplicas(settings.Replicas);
 _ = await rig.WaitReadyAsync(first, TimeSpan.FromSeconds(120)) ?? throw new TimeoutException("the replicas were not ready within 120 s");
 await rig.CreateAccountAsync();
+AnsiConsole.MarkupLine(await rig.StartPrometheusAsync()
+    ? $"[grey]Prometheus on 127.0.0.1:{rig.Prometheus!.Server.Port} scrapes every replica with deploy/prometheus's rules[/]"
+    : "[grey]Prometheus is not installed (scripts/setup installs it): no alerts column[/]");
 
 var run = new FleetRun(rig);
 var results = new List<FleetResult>();
@@ -68,13 +71,15 @@ static void Print(IReadOnlyList<FleetResult> results)
     static string S(double? seconds) => seconds is { } s ? s.ToString("0.000", CultureInfo.InvariantCulture) : "—";
     var table = new Table().Border(TableBorder.Rounded)
         .AddColumns("fault", "mode", "replicas", "pool", "requests by status", "other 5xx", "no answer", "too many clients", "first 503 s",
-            "all ready s", "peak server conns / max", "attempts/100ms replica (fleet)", "discovery");
+            "all ready s", "peak server conns / max", "attempts/100ms replica (fleet)", "discovery", "alerts (first seen, s)", "pools / limit");
     foreach (var r in results)
     {
         table.AddRow(r.Fault, r.Mode, r.Replicas.ToString(CultureInfo.InvariantCulture), r.PoolSize.ToString(CultureInfo.InvariantCulture),
             string.Join(" ", r.ByStatus.Select(kv => $"{kv.Key}x{kv.Value}")), r.Other5xx.ToString(CultureInfo.InvariantCulture),
             r.Unanswered.ToString(CultureInfo.InvariantCulture), r.TooManyClients.ToString(CultureInfo.InvariantCulture), S(r.First503S), S(r.AllReadyS),
-            $"{r.PeakServerConnections} / {r.MaxConnections}", $"{r.MaxAttemptsPer100ms} ({r.FleetMaxAttemptsPer100ms})", r.DiscoveryAttempts.ToString(CultureInfo.InvariantCulture));
+            $"{r.PeakServerConnections} / {r.MaxConnections}", $"{r.MaxAttemptsPer100ms} ({r.FleetMaxAttemptsPer100ms})", r.DiscoveryAttempts.ToString(CultureInfo.InvariantCulture),
+            Markup.Escape(r.Alerts is null ? "—" : string.Join("; ", r.Alerts.Select(a => $"{a.Key.Replace("Holdfast", "", StringComparison.Ordinal)} {a.Value}"))),
+            r.CapacityShare is { } share ? share.ToString("0.00", CultureInfo.InvariantCulture) : "—");
     }
 
     AnsiConsole.Write(table);

@@ -190,7 +190,10 @@ public sealed partial class StartupAndHealthTests(PostgresFixture fixture)
 
         var text = await service.Http.GetStringAsync("/metrics", Ct);
 
-        Assert.Contains("holdfast_connection_open_duration_seconds_bucket", text, StringComparison.Ordinal);
+        Assert.Contains("db_client_connection_wait_time_seconds_bucket", text, StringComparison.Ordinal);
+        Assert.Contains("db_client_connection_create_time_seconds_bucket{", text, StringComparison.Ordinal);
+        // Each connect-time threshold is a bucket boundary, so a rule on it reads it exactly.
+        Assert.Contains("le=\"20\"", text, StringComparison.Ordinal);
         Assert.Contains("holdfast_circuit_state", text, StringComparison.Ordinal);
         Assert.Contains("holdfast_startup_phase_duration_seconds", text, StringComparison.Ordinal);
         Assert.Contains("db_client_connection_count", text, StringComparison.Ordinal);

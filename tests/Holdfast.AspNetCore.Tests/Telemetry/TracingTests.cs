@@ -27,8 +27,8 @@ public sealed class TracingTests
     {
         await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: Ct);
         await using var proxy = FaultProxy.Start(postgres.Host, postgres.Port);
-        var spans = new List<Activity>();
-        using var tracer = Sdk.CreateTracerProviderBuilder().AddSource("Microsoft.AspNetCore").AddHoldfastInstrumentation().AddInMemoryExporter(spans).Build();
+        var spans = new Spans();
+        using var tracer = Sdk.CreateTracerProviderBuilder().AddSource("Microsoft.AspNetCore").AddHoldfastInstrumentation().AddProcessor(spans).Build();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -52,7 +52,7 @@ public sealed class TracingTests
         Assert.Equal("postgresql", call.GetTagItem("db.system.name"));
         Assert.Equal("traced", call.GetTagItem("db.client.connection.pool.name"));
         Assert.Equal(ActivityStatusCode.Unset, call.Status);
-        Assert.Contains(spans, s => s.Source.Name == "Npgsql" && s.ParentSpanId == call.SpanId);
+        Assert.Contains(spans.All, s => s.Source.Name == "Npgsql" && s.ParentSpanId == call.SpanId);
 
         // Refused connects until the proxy lets them through: the call succeeds on a retry, and says so.
         spans.Clear();
@@ -74,15 +74,17 @@ public sealed class TracingTests
     public async Task AFailedCall_HasStatusErrorAndItsFailureKind()
     {
         await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: Ct);
-        var spans = new List<Activity>();
-        using var tracer = Sdk.CreateTracerProviderBuilder().AddHoldfastInstrumentation().AddInMemoryExporter(spans).Build();
+        var spans = new Spans();
+        using var tracer = Sdk.CreateTracerProviderBuilder().AddHoldfastInstrumentation().AddProcessor(spans).Build();
         var url = $"postgres://{postgres.Username}:not-the-password@{postgres.Host}:{postgres.Port}/{postgres.Database}";
-        await using var db = new HoldfastDataSourceBuilder(url).UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Test)).Build();
+        var builder = new HoldfastDataSourceBuilder(url).UseTimeouts(HoldfastTimeouts.For(HoldfastEnvironment.Test));
+        builder.Options.Name = "traced-failing";
+        await using var db = builder.Build();
 
         await Assert.ThrowsAsync<DatabaseConnectionException>(async () => await db.ExecuteAsync(static (_, _) => ValueTask.FromResult(1), Ct));
         tracer.ForceFlush();
 
-        var call = Assert.Single(spans, s => s.OperationName == "holdfast.execute");
+        var call = Assert.Single(spans.Calls("traced-failing"));
         Assert.Equal(ActivityStatusCode.Error, call.Status);
         Assert.Equal("authentication_failed", call.GetTagItem("holdfast.failure.kind"));
         Assert.Equal("authentication_failed", call.GetTagItem("error.type"));
@@ -90,11 +92,28 @@ public sealed class TracingTests
         Assert.DoesNotContain("not-the-password", call.StatusDescription ?? "", StringComparison.Ordinal);
     }
 
-    private static (Activity Request, Activity Call) RequestAndCall(IReadOnlyList<Activity> spans)
+    /// <summary>This test's request and its one guarded call (other tests in this process trace their own data sources).</summary>
+    private static (Activity Request, Activity Call) RequestAndCall(Spans spans)
     {
-        var request = Assert.Single(spans, s => s.Source.Name == "Microsoft.AspNetCore");
-        var call = Assert.Single(spans, s => s.OperationName == "holdfast.execute");
-        Assert.Equal(request.SpanId, call.ParentSpanId);
+        var call = Assert.Single(spans.Calls("traced"));
+        var request = Assert.Single(spans.All, s => s.SpanId == call.ParentSpanId);
+        Assert.Equal("Microsoft.AspNetCore", request.Source.Name);
         return (request, call);
+    }
+
+    /// <summary>Every span that ended while the provider ran, from any thread.</summary>
+    private sealed class Spans : BaseProcessor<Activity>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Activity> ended = new();
+
+        public IReadOnlyList<Activity> All => [.. ended];
+
+        /// <summary>The guarded calls of the data source named <paramref name="pool"/>.</summary>
+        public IReadOnlyList<Activity> Calls(string pool) =>
+            [.. ended.Where(s => s.OperationName == "holdfast.execute" && (string?)s.GetTagItem("db.client.connection.pool.name") == pool)];
+
+        public void Clear() => ended.Clear();
+
+        public override void OnEnd(Activity data) => ended.Enqueue(data);
     }
 }

@@ -129,7 +129,7 @@ public sealed partial class PrometheusTests
         }
     }
 
-    private static bool Has(IReadOnlyList<(string Name, string State, IReadOnlyDictionary<string, string> Labels)> alerts, string name, string state) =>
+    private static bool Has(IReadOnlyList<PrometheusAlert> alerts, string name, string state) =>
         alerts.Any(a => a.Name == name && a.State == state);
 
     /// <summary>Each alert of a rules file: its name and its text up to the next rule.</summary>
