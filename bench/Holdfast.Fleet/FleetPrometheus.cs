@@ -59,7 +59,7 @@ internal sealed class FleetPrometheus(LocalPrometheus prometheus) : IAsyncDispos
     public async Task<double?> CapacityShareAsync()
     {
         var (samples, _) = await Server.QueryAsync(
-            "max(sum by (job) (db_client_connection_max) / on (job) max by (job) (holdfast_server_connection_limit))").ConfigureAwait(false);
+            "max(sum by (job) (db_client_connection_max{db_client_connection_pool_name!~\".+-admin\"}) / on (job) max by (job) (holdfast_server_connection_limit))").ConfigureAwait(false);
         return samples.Count > 0 ? Math.Round(samples[0].Value, 3) : null;
     }
 
