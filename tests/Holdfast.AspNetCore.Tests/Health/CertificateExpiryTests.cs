@@ -17,6 +17,9 @@ namespace Holdfast.AspNetCore.Tests.Health;
 /// </summary>
 public sealed class CertificateExpiryTests
 {
+    /// <summary>This test's data source: the gauge is read for it alone (other tests in this process have TLS servers too).</summary>
+    private const string DataSource = "certificate-expiry";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -59,7 +62,7 @@ public sealed class CertificateExpiryTests
         builder.Configuration["HOLDFAST_ENVIRONMENT"] = "test";
         builder.Configuration["Holdfast:Resilience:Tls:CertificateCheckInterval"] = "1s";
         builder.Configuration["Holdfast:Health:CacheDuration"] = "200ms";
-        builder.Services.AddHoldfast(builder.Configuration);
+        builder.Services.AddHoldfast(builder.Configuration, options => options.DataSource.Name = DataSource);
         var app = builder.Build();
         app.MapHoldfastHealth();
         await app.StartAsync(Ct);
@@ -98,7 +101,16 @@ public sealed class CertificateExpiryTests
                     l.EnableMeasurementEvents(instrument);
                 }
             };
-            listener.SetMeasurementEventCallback<double>((_, value, _, _) => last = value);
+            listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "holdfast.data_source" && tag.Value as string == DataSource)
+                    {
+                        last = value;
+                    }
+                }
+            });
             listener.Start();
         }
 
