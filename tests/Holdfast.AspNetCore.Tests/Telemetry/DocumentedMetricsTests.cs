@@ -99,7 +99,7 @@ public sealed class DocumentedMetricsTests
         Assert.True(refused, "the circuit never opened on refused connects");
         seen.RecordObservable();
 
-        var problems = documented.Select(seen.Problem).OfType<string>().ToList();
+        var problems = documented.Select(seen.Problem).OfType<string>().Concat(seen.CountedTwice()).ToList();
         Assert.True(problems.Count == 0, "docs/metrics.md and the instruments disagree:" + Environment.NewLine + string.Join(Environment.NewLine, problems));
     }
 
@@ -143,6 +143,7 @@ public sealed class DocumentedMetricsTests
     {
         private readonly MeterListener listener = new();
         private readonly ConcurrentDictionary<string, Instrument> reported = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<(string Name, string Meter), bool> byMeter = new();
         private readonly string poolName;
 
         public SeenInstruments(Meter holdfast, string poolName)
@@ -178,6 +179,10 @@ public sealed class DocumentedMetricsTests
                 : null;
         }
 
+        /// <summary>Names both meters emitted: Npgsql's own measurements must not be repeated by Holdfast's under the same name.</summary>
+        public IEnumerable<string> CountedTwice() =>
+            byMeter.Keys.GroupBy(k => k.Name).Where(g => g.Count() > 1).Select(g => $"{g.Key}: emitted by both {string.Join(" and ", g.Select(k => k.Meter))}");
+
         public void Dispose() => listener.Dispose();
 
         private static string KindOf(Instrument instrument) => instrument.GetType().Name switch
@@ -197,6 +202,7 @@ public sealed class DocumentedMetricsTests
             }
 
             reported.TryAdd(instrument.Name, instrument);
+            byMeter.TryAdd((instrument.Name, instrument.Meter.Name), true);
         }
 
         /// <summary>Npgsql's measurement of this pool: its pool name, or (on commands) its data source.</summary>
