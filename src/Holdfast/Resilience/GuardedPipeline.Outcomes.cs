@@ -170,14 +170,21 @@ internal sealed partial class GuardedPipeline
     }
 
     /// <summary>
-    /// An operation whose connection the server ended with a word of its own — an administrator's or a failover's
-    /// <c>pg_terminate_backend</c>, a fast shutdown (57P01), an idle timeout (57P05): the server answered, so this says
-    /// nothing yet about the path. It is retried, and the retry's connect is the evidence: a server going down refuses it,
-    /// and that counts. Otherwise killing every backend at once — ten callers failing together — would open the circuit
-    /// on a server that is up.
+    /// A session the server ended with a word of its own — an administrator's or a failover's <c>pg_terminate_backend</c>,
+    /// a fast shutdown (57P01), an idle timeout (57P05) — under an operation, or during a connect's start-up (a kill that
+    /// lands on a backend still signing in): the server answered, so this says nothing yet about the path. It is retried,
+    /// and the retry's connect is the evidence: a server going down refuses it, and that counts. Otherwise killing every
+    /// backend at once — ten callers failing together, or the reconnects that follow — would open the circuit on a
+    /// server that is up.
     /// </summary>
     private static bool EndedByServer(Exception exception) =>
-        exception is OperationException { ConnectionBroken: true, Original: PostgresException { SqlState: "57P01" or "57P05" } };
+        exception switch
+        {
+            OperationException { ConnectionBroken: true, Original: PostgresException { SqlState: "57P01" or "57P05" } } => true,
+            OperationException => false,
+            PostgresException { SqlState: "57P01" } => true,
+            _ => false,
+        };
 
     private ValueTask OnRetryAsync(OnRetryArguments<object> args)
     {

@@ -144,6 +144,32 @@ public sealed class GuardedPipelineTests
         Assert.IsType<DatabaseUnavailableException>(harness.Guard.Surface(broken.Outcome.Exception!, broken.Context, CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Breaker_SessionsTheServerEnded_AreRetriedButNeverCounted_TheRefusedConnectAfterThemIs(bool duringConnect)
+    {
+        await using var harness = new PipelineHarness(o => o.CircuitBreaker.FailureThreshold = 3);
+        var terminated = new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01");
+        Exception Ended() => duringConnect ? terminated : new OperationException(terminated, connectionBroken: true, deadlineExpired: false);
+
+        // An administrator's kill of every backend: ten sessions end together (a connect still signing in among them).
+        var attempts = 0;
+        var killed = await harness.RunAsync(_ => ++attempts <= 10 ? Fail(Ended()) : Succeed(), operation: PipelineKeys.Execute);
+
+        Assert.Null(killed.Outcome.Exception);
+        Assert.Equal(11, attempts);
+        Assert.Equal(CircuitState.Closed, harness.Guard.Status.State);
+        Assert.Equal(0, harness.Guard.Status.ConsecutiveFailures);
+
+        // A server going down: the session ends, and the retry's connect is refused; those count.
+        var down = await harness.RunAsync(_ => Fail(attempts++ % 2 == 0 ? Ended() : PipelineHarness.Refused()), operation: PipelineKeys.Execute);
+
+        Assert.Equal(CircuitState.Open, harness.Guard.Status.State);
+        Assert.Equal(FailureKind.Refused, harness.Guard.Status.LastFailure?.Kind);
+        Assert.IsType<DatabaseUnavailableException>(harness.Guard.Surface(down.Outcome.Exception!, down.Context, CancellationToken.None));
+    }
+
     [Fact]
     public async Task OperationPastItsBudget_OnALiveConnection_IsAQueryTimeout_NotRetried_NotCounted()
     {
