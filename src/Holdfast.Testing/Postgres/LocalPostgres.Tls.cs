@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Npgsql;
 
 namespace Holdfast.Testing;
 
@@ -32,10 +33,43 @@ public sealed partial class LocalPostgres
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);
         var tls = options.Tls ?? throw new InvalidOperationException("This cluster has no TLS: create it with LocalPostgresOptions.Tls.");
-        await WriteServerCertificateAsync(problem, validity ?? tls.Validity, cancellationToken);
+        var written = await WriteServerCertificateAsync(problem, validity ?? tls.Validity, cancellationToken);
         await ExecuteAsync("SELECT pg_reload_conf()", cancellationToken);
-        // The postmaster reloads on SIGHUP, after pg_reload_conf() returns: give it a moment before the next connection.
-        await Task.Delay(TimeSpan.FromMilliseconds(300), TimeProvider.System, cancellationToken);
+        await AwaitServedCertificateAsync(written, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until a new TLS connection is handed the certificate with <paramref name="thumbprint"/>. The postmaster reloads on
+    /// SIGHUP after <c>pg_reload_conf()</c> returns, later still on a loaded machine, and until then connections get the old one.
+    /// </summary>
+    private async Task AwaitServedCertificateAsync(string thumbprint, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlDataSourceBuilder(SuperuserConnectionString()) { ConnectionStringBuilder = { SslMode = SslMode.Require } };
+        string? served = null;
+        builder.UseSslClientAuthenticationOptionsCallback(tls => tls.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            served = certificate?.GetCertHashString();
+            return true;
+        });
+        await using var source = builder.Build();
+        var deadline = TimeProvider.System.GetTimestamp() + (10 * TimeProvider.System.TimestampFrequency);
+        while (true)
+        {
+            await using (await source.OpenConnectionAsync(cancellationToken))
+            {
+                if (string.Equals(served, thumbprint, StringComparison.OrdinalIgnoreCase))
+                {
+                    return;
+                }
+            }
+
+            if (TimeProvider.System.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"The server still hands out its old certificate 10 s after pg_reload_conf(); see {LogFile}.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken);
+        }
     }
 
     /// <summary>Writes the CA, the server certificate and its key (0600, the server's user's), and makes TLS required if asked.</summary>
@@ -55,7 +89,8 @@ public sealed partial class LocalPostgres
         }
     }
 
-    private async Task WriteServerCertificateAsync(TestCertificateProblem problem, TimeSpan validity, CancellationToken cancellationToken)
+    /// <returns>The new certificate's thumbprint.</returns>
+    private async Task<string> WriteServerCertificateAsync(TestCertificateProblem problem, TimeSpan validity, CancellationToken cancellationToken)
     {
         var ca = authority ?? throw new InvalidOperationException("This cluster's CA is not held by this process (a standby's certificate is its primary's).");
         var (certificatePem, keyPem) = TestCertificates.CreateServer(ca, problem, validity, TimeProvider.System.GetUtcNow());
@@ -70,5 +105,7 @@ public sealed partial class LocalPostgres
 
         await PostgresTools.GiveToServiceUserAsync(certificateFile, cancellationToken);
         await PostgresTools.GiveToServiceUserAsync(keyFile, cancellationToken);
+        using var written = X509Certificate2.CreateFromPem(certificatePem);
+        return written.Thumbprint;
     }
 }
