@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Holdfast.Resilience;
 using Holdfast.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Polly;
 
@@ -36,7 +35,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
         });
     }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    public TimerTrackingClock Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
 
     public HoldfastDataSourceOptions Options { get; }
 
@@ -51,8 +50,9 @@ internal sealed class PipelineHarness : IAsyncDisposable
     public static PostgresException WrongPassword() => new("password authentication failed for user \"app\"", "FATAL", "FATAL", "28P01");
 
     /// <summary>
-    /// Runs one call, advancing the fake clock in <paramref name="step"/>s until it completes. Before each step the
-    /// thread pool is let go quiet, because the pipeline's timers complete their awaiters asynchronously: advancing
+    /// Runs one call, advancing the fake clock until it completes: in <paramref name="step"/>s when given, otherwise
+    /// straight to the next timer due (a backoff, an attempt timeout, a deadline), or 10 ms when none is. Before each step
+    /// the thread pool is let go quiet, because the pipeline's timers complete their awaiters asynchronously: advancing
     /// while continuations are still queued would run the clock ahead of the code under test.
     /// </summary>
     public async Task<Run> RunAsync(Func<ResilienceContext, ValueTask<Outcome<int>>> attempt, TimeSpan? step = null, string operation = PipelineKeys.Open)
@@ -71,7 +71,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
                 break;
             }
 
-            Time.Advance(step ?? TimeSpan.FromMilliseconds(10));
+            Time.Advance(step ?? UntilNextTimer(TimeSpan.FromMilliseconds(10)));
         }
 
         var outcome = await task;
@@ -95,18 +95,26 @@ internal sealed class PipelineHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Advances the clock in small steps, letting background work run between them.</summary>
+    /// <summary>
+    /// Advances the clock by <paramref name="total"/>, letting background work run between steps: in
+    /// <paramref name="step"/>s when given, otherwise from timer to timer (at most 50 ms when none is due).
+    /// </summary>
     public async Task AdvanceAsync(TimeSpan total, TimeSpan? step = null)
     {
-        var stride = step ?? TimeSpan.FromMilliseconds(50);
-        for (var elapsed = TimeSpan.Zero; elapsed < total; elapsed += stride)
+        var end = Time.GetUtcNow() + total;
+        while (Time.GetUtcNow() < end)
         {
             await SettleAsync();
-            Time.Advance(stride);
+            var stride = step ?? UntilNextTimer(TimeSpan.FromMilliseconds(50));
+            Time.Advance(stride < end - Time.GetUtcNow() ? stride : end - Time.GetUtcNow());
         }
 
         await SettleAsync();
     }
+
+    /// <summary>How far the clock can move before the next timer fires (its due time exactly); <paramref name="idle"/> when none is armed.</summary>
+    private TimeSpan UntilNextTimer(TimeSpan idle) =>
+        Time.NextDue is { } due && due > Time.GetUtcNow() ? due - Time.GetUtcNow() : idle;
 
     public async ValueTask DisposeAsync()
     {
