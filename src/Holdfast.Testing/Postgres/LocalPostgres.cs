@@ -31,14 +31,15 @@ public sealed partial class LocalPostgres : IAsyncDisposable
     private readonly string superuserPassword;
     private int disposed;
 
-    private LocalPostgres(PostgresTools tools, LocalPostgresOptions options, string rootDirectory, int port, LocalPostgres? cloneOf = null)
+    private LocalPostgres(PostgresTools tools, LocalPostgresOptions options, string rootDirectory, int port, LocalPostgres? cloneOf = null,
+        string? superuserPassword = null)
     {
         this.tools = tools;
         this.options = options;
         RootDirectory = rootDirectory;
         Port = port;
         Password = cloneOf?.Password ?? options.Password ?? NewPassword();
-        superuserPassword = cloneOf?.superuserPassword ?? NewPassword();
+        this.superuserPassword = cloneOf?.superuserPassword ?? superuserPassword ?? NewPassword();
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
@@ -101,10 +102,12 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         Directory.CreateDirectory(baseDirectory);
         RemoveAbandoned(tools, baseDirectory);
 
-        var postgres = new LocalPostgres(tools, options, NewRootDirectory(baseDirectory), options.Port > 0 ? options.Port : LocalResources.FreePort());
+        var template = await TemplateAsync(tools, baseDirectory).WaitAsync(cancellationToken);
+        var postgres = new LocalPostgres(tools, options, NewRootDirectory(baseDirectory), options.Port > 0 ? options.Port : LocalResources.FreePort(),
+            superuserPassword: template.SuperuserPassword);
         try
         {
-            await postgres.InitializeAsync(cancellationToken);
+            await postgres.InitializeAsync(template, cancellationToken);
             await postgres.StartAsync(cancellationToken);
             await postgres.CreateTestRoleAsync(cancellationToken);
             return postgres;
@@ -220,29 +223,10 @@ public sealed partial class LocalPostgres : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(RootDirectory, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken);
     }
 
-    private async Task InitializeAsync(CancellationToken cancellationToken)
+    /// <summary>The cluster's directories and a data directory copied from <paramref name="template"/>, with this cluster's settings.</summary>
+    private async Task InitializeAsync(ClusterTemplate template, CancellationToken cancellationToken)
     {
-        await CreateRootAsync(cancellationToken);
-        var passwordFile = Path.Combine(RootDirectory, "superuser.pw");
-        await File.WriteAllTextAsync(passwordFile, superuserPassword, cancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        await PostgresTools.GiveToServiceUserAsync(RootDirectory, cancellationToken);
-        await tools.EnsureServiceUserCanWriteAsync(RootDirectory, cancellationToken);
-        try
-        {
-            await tools.RunAsync("initdb",
-                ["-D", DataDirectory, "-U", SuperuserName, $"--pwfile={passwordFile}", "--auth=scram-sha-256",
-                 "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"],
-                TimeSpan.FromMinutes(2), cancellationToken);
-        }
-        finally
-        {
-            File.Delete(passwordFile);
-        }
-
+        await CopyTemplateAsync(template, cancellationToken);
         await File.AppendAllTextAsync(Path.Combine(DataDirectory, "postgresql.conf"), ServerSettings(), cancellationToken);
         if (options.Tls is { } tls)
         {

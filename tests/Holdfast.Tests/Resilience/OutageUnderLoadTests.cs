@@ -40,7 +40,8 @@ public sealed class OutageUnderLoadTests(PostgresFixture fixture)
         var longest = load.Longest(during: (faultAt, healedAt));
         Assert.True(longest < TimeSpan.FromSeconds(3), $"a call took {longest.TotalSeconds:0.000} s during the outage (budget 10 s): {load.Describe(longest, faultAt)}");
         Assert.Empty(load.Unexpected());
-        Assert.True(recovered - healedAt < TimeSpan.FromSeconds(2), $"served again {(recovered - healedAt).TotalSeconds:0.000} s after the heal");
+        // Recovery probes every half second, not the 60 s break; the bound leaves room for a second test lane's load.
+        Assert.True(recovered - healedAt < TimeSpan.FromSeconds(4), $"served again {(recovered - healedAt).TotalSeconds:0.000} s after the heal");
         await GuardedSources.AssertNothingLeakedAsync(db, postgres, app);
     }
 
