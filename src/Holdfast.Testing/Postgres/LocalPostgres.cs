@@ -7,7 +7,8 @@ namespace Holdfast.Testing;
 /// <summary>
 /// A throwaway PostgreSQL cluster for tests: <c>initdb</c> and <c>postgres</c> from this machine's PostgreSQL,
 /// in a directory of its own, on a free port of 127.0.0.1 and its own socket directory, with SCRAM password
-/// authentication for a test role. When this process is root, the server runs as the <c>postgres</c> user.
+/// authentication for a test role. When this process is root, the server runs as the <c>postgres</c> user. <c>initdb</c>
+/// runs once per process; each cluster starts as a copy of that fresh data directory.
 /// Dispose it to stop the server and delete the directory; a cluster whose owning process died is removed
 /// at the next <see cref="CreateAsync"/>.
 /// </summary>
